@@ -1,0 +1,43 @@
+# OcfAgents — see README.md. Every target is safe to re-run.
+AGENTS  := shareddata
+RID     := linux-x64
+DOTNET  ?= dotnet
+DIST    := dist/bin
+HOOKS   := build/hooks
+
+.PHONY: all publish hooks prereqs build test demo bench clean
+
+all: publish
+
+## publish: every agent as a NativeAOT executable in dist/bin/<name> (no .NET runtime needed)
+publish: $(addprefix $(DIST)/,$(AGENTS))
+
+$(DIST)/%: FORCE
+	$(DOTNET) publish agents/$* -c Release -r $(RID) -o build/publish/$* --nologo -v quiet
+	install -D -m 0755 build/publish/$*/$* $@
+
+## hooks: Debug (JIT) builds with the crash-point test hooks, used only by the crash-matrix tests
+hooks:
+	@for a in $(AGENTS); do $(DOTNET) build agents/$$a -c Debug -o $(HOOKS)/$$a --nologo -v quiet || exit 1; done
+
+## prereqs: the Debian packages the tests use (apt-get when root, otherwise a message naming them)
+prereqs:
+	@tools/prereqs.sh
+
+## test: prerequisites, build, every test; ends with "N passed, N failed"
+test: prereqs publish hooks
+	@tools/run-tests.sh
+
+## demo: the main job — shareddata through a full lifecycle under crm_resource
+demo: prereqs publish
+	@tools/demo.sh
+
+## bench: hyperfine against the heartbeat agents; rewrites bench/RESULTS.md
+bench: prereqs publish
+	@bench/run.sh
+
+clean:
+	rm -rf dist build
+	find . -name bin -o -name obj -prune -type d | xargs rm -rf
+
+FORCE:

@@ -1,0 +1,4 @@
+using OcfAgents.Agents.SharedData;
+using OcfAgents.Ocf;
+
+return OcfHost.Main(new SharedDataAgent(), args);

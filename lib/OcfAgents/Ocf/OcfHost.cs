@@ -1,0 +1,302 @@
+using System.Globalization;
+using System.Text;
+using OcfAgents.Logging;
+using OcfAgents.Sys;
+
+namespace OcfAgents.Ocf;
+
+/// <summary>Switches for running the host inside a test process instead of as an executable.</summary>
+public sealed record HostOptions
+{
+    /// <summary>
+    /// At the deadline, print the exit reason and _exit(1) from a watchdog thread. On for real
+    /// agents; tests of the host turn it off and read the cooperative answer instead.
+    /// </summary>
+    public bool HardDeadline { get; init; } = true;
+    public string Provider { get; init; } = "xcat";
+}
+
+/// <summary>
+/// The OCF contract, once, for every agent. Invocation is `AGENT ACTION [ignored…]` with the
+/// parameters in OCF_RESKEY_* (DESIGN.md §3).
+///
+/// How a configuration that does not validate is answered, per action:
+///
+/// | action                | parameters invalid                                              |
+/// |-----------------------|-----------------------------------------------------------------|
+/// | meta-data, usage, man | never validated: always answers                                 |
+/// | validate-all          | 6 (not configured) with the reason                              |
+/// | start, migrate_from   | 6 with the reason                                               |
+/// | stop, migrate_to      | 0 if the agent can prove nothing is active here, else 6         |
+/// | monitor (probe)       | 7 if the agent can prove nothing is active here, else 6         |
+/// | monitor (recurring)   | 6 with the reason                                               |
+///
+/// And how results are shaped around the agent's own methods:
+///
+/// | action  | host does                                                                    |
+/// |---------|------------------------------------------------------------------------------|
+/// | start   | monitor; 0 → done. start; then monitor must say 0, else 1 with its reason    |
+/// | stop    | monitor; 7 → done. stop; then monitor must say 7, else 1 with its reason     |
+/// | monitor | probe: 5 (not installed here) → 7, since it cannot be running on this node   |
+/// | any     | an exception → 4 for permission errors, else 1; never an unhandled crash     |
+/// | any     | every failure prints exactly one ocf-exit-reason line (≤ 128 characters)     |
+/// </summary>
+public static class OcfHost
+{
+    public const int MaxExitReasonLength = 128;
+    private static Timer? _watchdog;
+
+    /// <summary>Entry point of an agent executable.</summary>
+    public static int Main<TConfig>(ResourceAgent<TConfig> agent, string[] args, HostOptions? options = null)
+    {
+        try
+        {
+            var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
+            var stderr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
+            var code = Run(agent, args, ReadEnvironment(), stdout, stderr, options ?? new HostOptions());
+            stdout.Flush();
+            return code;
+        }
+        catch (Exception e)
+        {
+            // Last line of defence: meta-data runs as hacluster and must never abort with SIGABRT.
+            try { Native.WriteRaw(2, $"ocf-exit-reason:internal error: {e.GetType().Name}\n"); } catch { }
+            return (int)OcfExit.Generic;
+        }
+    }
+
+    public static Dictionary<string, string> ReadEnvironment()
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+            if (e.Key is string k && e.Value is string v) env[k] = v;
+        return env;
+    }
+
+    public static int Run<TConfig>(ResourceAgent<TConfig> agent, string[] args,
+        IReadOnlyDictionary<string, string> env, TextWriter stdout, TextWriter stderr, HostOptions options)
+    {
+        var action = args.Length > 0 ? args[0] : "";
+        switch (action)
+        {
+            case "meta-data":
+                stdout.Write(MetaData.Generate(agent));
+                return 0;
+            case "usage" or "help" or "--help" or "-h":
+                stdout.Write(ManPage.Usage(agent));
+                return 0;
+            case "manpage":
+                stdout.Write(ManPage.Roff(agent, options.Provider));
+                return 0;
+        }
+
+        var instance = Get(env, "OCF_RESOURCE_INSTANCE");
+        var log = new Log(instance is null ? agent.Name : $"{agent.Name}({instance})", stderr, env);
+        var known = action switch
+        {
+            "start" or "stop" or "monitor" or "status" or "validate-all" => true,
+            "migrate_to" or "migrate_from" => agent.SupportsMigration,
+            "reload-agent" or "reload" => agent.Parameters.Any(p => p.Reloadable),
+            _ => false,
+        };
+        if (!known)
+        {
+            stderr.Write(ManPage.Usage(agent));
+            return Finish(stderr, env, log, action,
+                OcfResult.Fail(OcfExit.Unimplemented, action.Length == 0 ? "no action given" : $"unrecognised action '{action}'"));
+        }
+
+        var deadline = Deadline.After(TimeoutFor(agent, action, env));
+        if (options.HardDeadline) ArmWatchdog(deadline, env, action);
+
+        var interval = ParseLong(Get(env, "OCF_RESKEY_CRM_meta_interval")) ?? 0;
+        var levelText = Get(env, "OCF_CHECK_LEVEL");
+        var level = ParseLong(levelText) is { } l && l >= 0 ? (int)l : 0;
+        if (levelText is not null && ParseLong(levelText) is null) log.Warn($"OCF_CHECK_LEVEL '{levelText}' is not a number; using 0");
+
+        var values = ParameterValues.Bind(agent.Parameters, env);
+        var ctx = new OcfContext
+        {
+            Action = action,
+            Environment = env,
+            Log = log,
+            Deadline = deadline,
+            Values = values,
+            CheckLevel = level,
+            IsProbe = action is "monitor" or "status" && interval == 0,
+            MigrateSource = Get(env, "OCF_RESKEY_CRM_meta_migrate_source"),
+            MigrateTarget = Get(env, "OCF_RESKEY_CRM_meta_migrate_target"),
+            Instance = instance,
+        };
+
+        OcfResult result;
+        try
+        {
+            result = Dispatch(agent, ctx);
+        }
+        catch (SysError e)
+        {
+            result = OcfResult.Fail(e.IsPermission ? OcfExit.Permission : OcfExit.Generic, e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            result = OcfResult.Fail(OcfExit.Permission, e.Message);
+        }
+        catch (Exception e)
+        {
+            result = OcfResult.Fail(OcfExit.Generic, $"internal error in {action}: {e.GetType().Name}: {e.Message}");
+        }
+        if (!result.IsSuccess && deadline.Expired && result.Code != OcfExit.NotRunning)
+            result = result with { Reason = $"{action} timed out after {MetaData.Seconds(deadline.Timeout)}: {result.Reason}" };
+        return Finish(stderr, env, log, action, result);
+    }
+
+    private static OcfResult Dispatch<TConfig>(ResourceAgent<TConfig> agent, OcfContext ctx)
+    {
+        var log = ctx.Log;
+        Configured<TConfig> configured = ctx.Values.IsValid
+            ? agent.Configure(ctx.Values)
+            : Configured<TConfig>.Invalid(string.Join("; ", ctx.Values.Errors));
+        if (configured.Config is not { } config)
+        {
+            var failure = configured.Failure;
+            switch (ctx.Action)
+            {
+                case "stop" or "migrate_to" when agent.IsStoppedWithoutConfig(ctx):
+                    log.Info($"{ctx.Action}: configuration is invalid ({failure.Reason}) but nothing is active here: stopped");
+                    return OcfResult.Success;
+                case "monitor" or "status" when ctx.IsProbe && agent.IsStoppedWithoutConfig(ctx):
+                    log.Info($"probe: configuration is invalid ({failure.Reason}) and nothing is active here: not running");
+                    return OcfResult.NotRunning;
+                default:
+                    return failure;
+            }
+        }
+
+        switch (ctx.Action)
+        {
+            case "start":
+                return StartFlow(agent, ctx, config);
+            case "stop":
+                return StopFlow(agent, ctx, config);
+            case "migrate_to":
+                log.Info($"migrate_to: handing over from {ctx.MigrateSource ?? "this node"} to {ctx.MigrateTarget ?? "?"}");
+                return StopFlow(agent, ctx, config);
+            case "migrate_from":
+                log.Info($"migrate_from: taking over from {ctx.MigrateSource ?? "?"} on {ctx.MigrateTarget ?? "this node"}");
+                return StartFlow(agent, ctx, config);
+            case "validate-all":
+                return agent.Validate(ctx, config);
+            case "reload-agent" or "reload":
+                return agent.ReloadAgent(ctx, config);
+            default:
+                var m = agent.Monitor(ctx, config);
+                if (ctx.IsProbe && m.Code == OcfExit.NotInstalled)
+                {
+                    log.Info($"probe: {m.Reason}; it cannot be running on this node");
+                    return OcfResult.NotRunning;
+                }
+                return m;
+        }
+    }
+
+    /// <summary>Monitor first, then act, then verify.</summary>
+    public static OcfResult StartFlow<TConfig>(ResourceAgent<TConfig> agent, OcfContext ctx, TConfig config)
+    {
+        var before = agent.Monitor(ctx, config);
+        if (before.IsSuccess)
+        {
+            ctx.Log.Info("start: already running");
+            return OcfResult.Success;
+        }
+        ctx.Log.Debug($"start: monitor says {(int)before.Code} ({before.Reason ?? "not running"})");
+        var done = agent.Start(ctx, config);
+        if (!done.IsSuccess) return done;
+        var after = agent.Monitor(ctx, config);
+        if (after.IsSuccess)
+        {
+            ctx.Log.Info("start: running, verified by monitor");
+            return OcfResult.Success;
+        }
+        return OcfResult.Fail(OcfExit.Generic, $"start finished but monitor says: {after.Reason ?? "not running"}");
+    }
+
+    /// <summary>Monitor first, then act, then verify.</summary>
+    public static OcfResult StopFlow<TConfig>(ResourceAgent<TConfig> agent, OcfContext ctx, TConfig config)
+    {
+        var before = agent.Monitor(ctx, config);
+        if (before.Code == OcfExit.NotRunning)
+        {
+            ctx.Log.Info("stop: already stopped");
+            return OcfResult.Success;
+        }
+        ctx.Log.Debug($"stop: monitor says {(int)before.Code} ({before.Reason ?? "running"})");
+        var done = agent.Stop(ctx, config);
+        if (!done.IsSuccess) return done;
+        var after = agent.Monitor(ctx, config);
+        if (after.Code == OcfExit.NotRunning)
+        {
+            ctx.Log.Info("stop: stopped, verified by monitor");
+            return OcfResult.Success;
+        }
+        return OcfResult.Fail(OcfExit.Generic, $"stop finished but monitor says: {after.Reason ?? "still running"}");
+    }
+
+    private static int Finish(TextWriter stderr, IReadOnlyDictionary<string, string> env, Log log, string action, OcfResult result)
+    {
+        var code = (int)result.Code;
+        if (result.IsSuccess || result.Code == OcfExit.NotRunning)
+        {
+            log.Debug($"{action}: exit {code}");
+            return code;
+        }
+        var reason = string.IsNullOrWhiteSpace(result.Reason) ? $"{action} failed" : result.Reason!;
+        log.Error($"{action}: exit {code}: {reason}");
+        stderr.WriteLine(ExitReasonLine(env, reason));
+        stderr.Flush();
+        return code;
+    }
+
+    /// <summary>The line Pacemaker shows in crm_mon: prefix (OCF_EXIT_REASON_PREFIX or "ocf-exit-reason:") and one line of at most 128 characters.</summary>
+    public static string ExitReasonLine(IReadOnlyDictionary<string, string> env, string reason)
+    {
+        var prefix = Get(env, "OCF_EXIT_REASON_PREFIX") ?? "ocf-exit-reason:";
+        var oneLine = reason.ReplaceLineEndings(" ").Trim();
+        if (oneLine.Length > MaxExitReasonLength) oneLine = oneLine[..(MaxExitReasonLength - 3)] + "...";
+        return prefix + oneLine;
+    }
+
+    /// <summary>
+    /// OCF_RESKEY_CRM_meta_timeout (ms) when Pacemaker gives it, else the advertised default for
+    /// the action; a value that is not a positive number is ignored in favour of the default.
+    /// </summary>
+    public static TimeSpan TimeoutFor(IAgentDescription agent, string action, IReadOnlyDictionary<string, string> env)
+    {
+        if (ParseLong(Get(env, "OCF_RESKEY_CRM_meta_timeout")) is { } ms && ms > 0) return TimeSpan.FromMilliseconds(ms);
+        var t = agent.Timeouts;
+        return action switch
+        {
+            "start" => t.Start,
+            "stop" => t.Stop,
+            "migrate_to" or "migrate_from" => t.Migrate,
+            "validate-all" or "reload-agent" or "reload" => t.Validate,
+            _ => t.Monitor,
+        };
+    }
+
+    private static void ArmWatchdog(Deadline deadline, IReadOnlyDictionary<string, string> env, string action)
+    {
+        var line = ExitReasonLine(env, $"{action} timed out after {MetaData.Seconds(deadline.Timeout)} (deadline before Pacemaker's timeout)") + "\n";
+        _watchdog = new Timer(_ =>
+        {
+            Native.WriteRaw(2, line);
+            Native.Exit((int)OcfExit.Generic);
+        }, null, deadline.Budget, Timeout.InfiniteTimeSpan);
+    }
+
+    internal static string? Get(IReadOnlyDictionary<string, string> env, string key) =>
+        env.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
+
+    internal static long? ParseLong(string? s) =>
+        long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : null;
+}

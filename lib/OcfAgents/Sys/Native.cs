@@ -1,0 +1,99 @@
+using System.Runtime.InteropServices;
+
+namespace OcfAgents.Sys;
+
+/// <summary>
+/// The few libc calls .NET does not expose with the semantics we need: rename without replace,
+/// readlink with errno, fsync of a directory, and an exit that cannot deadlock on a lock held by
+/// another thread (used by the deadline watchdog).
+/// </summary>
+internal static partial class Native
+{
+    public const int AT_FDCWD = -100;
+    public const uint RENAME_NOREPLACE = 1;
+    public const int O_RDONLY = 0;
+    public const int O_DIRECTORY = 0x10000;
+    public const int O_CLOEXEC = 0x80000;
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+
+    public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EACCES = 13, EEXIST = 17, ENOTDIR = 20,
+        EISDIR = 21, EINVAL = 22, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, EROFS = 30;
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int RenameAt2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Rename(string oldpath, string newpath);
+
+    [LibraryImport("libc", EntryPoint = "symlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Symlink(string target, string linkpath);
+
+    [LibraryImport("libc", EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Unlink(string path);
+
+    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial nint ReadLink(string path, byte* buf, nint bufsiz);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    public static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Access(string path, int mode);
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int sig);
+
+    [LibraryImport("libc", EntryPoint = "getpid")]
+    public static partial int GetPid();
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static unsafe partial nint Write(int fd, byte* buf, nint count);
+
+    [LibraryImport("libc", EntryPoint = "_exit")]
+    public static partial void Exit(int status);
+
+    public const int R_OK = 4, W_OK = 2, X_OK = 1, F_OK = 0;
+
+    public static int LastErrno => Marshal.GetLastPInvokeError();
+
+    public static string ErrnoText(int errno) => errno switch
+    {
+        EPERM => "operation not permitted",
+        ENOENT => "no such file or directory",
+        EACCES => "permission denied",
+        EEXIST => "already exists",
+        ENOTDIR => "not a directory",
+        EISDIR => "is a directory",
+        EINVAL => "invalid argument",
+        ENOTEMPTY => "directory not empty",
+        ELOOP => "too many levels of symbolic links",
+        EROFS => "read-only file system",
+        _ => Marshal.GetPInvokeErrorMessage(errno),
+    };
+
+    /// <summary>Writes straight to a file descriptor: no managed locks, safe from any thread.</summary>
+    public static unsafe void WriteRaw(int fd, string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        fixed (byte* p = bytes)
+        {
+            nint done = 0;
+            while (done < bytes.Length)
+            {
+                var n = Write(fd, p + done, bytes.Length - done);
+                if (n <= 0) return;
+                done += n;
+            }
+        }
+    }
+}

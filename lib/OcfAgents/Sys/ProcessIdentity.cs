@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace OcfAgents.Sys;
+
+/// <summary>
+/// A process as (pid, start time in clock ticks since boot). A pid alone is not an identity: after
+/// a crash the number can belong to any later process. proc(5) /proc/PID/stat field 22
+/// (starttime) is read after the last ')' because field 2 (comm) may contain spaces and ')'.
+/// </summary>
+public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
+{
+    public static ProcessIdentity? Of(int pid)
+    {
+        if (pid <= 0) return null;
+        string stat;
+        try { stat = File.ReadAllText($"/proc/{pid}/stat"); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        var close = stat.LastIndexOf(')');
+        if (close < 0) return null;
+        // After ") ": field 3 (state) is index 0, so field 22 is index 19.
+        var rest = stat[(close + 2)..].Split(' ');
+        if (rest.Length < 20 || !ulong.TryParse(rest[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
+            return null;
+        if (rest[0] == "Z") return null; // a zombie is dead for every purpose of ours
+        return new ProcessIdentity(pid, start);
+    }
+
+    public bool IsAlive => Of(Pid) is { } now && now.StartTime == StartTime;
+
+    /// <summary>argv[0..] of the live process, or null.</summary>
+    public string[]? CommandLine()
+    {
+        try
+        {
+            var raw = File.ReadAllText($"/proc/{Pid}/cmdline");
+            return raw.TrimEnd('\0').Split('\0');
+        }
+        catch (IOException) { return null; }
+    }
+
+    public override string ToString() => $"{Pid} {StartTime}";
+
+    public static ProcessIdentity? Parse(string text)
+    {
+        var parts = text.Trim().Split(' ');
+        return parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+               && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var st)
+            ? new ProcessIdentity(pid, st) : null;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+
+namespace OcfAgents.Sys;
+
+/// <summary>One external command: an argv array, never a shell string.</summary>
+public sealed record ProcessSpec(IReadOnlyList<string> Argv)
+{
+    /// <summary>Extra environment for this child only (how a secret may reach it).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+    /// <summary>Written to the child's stdin, then closed (the other way a secret may reach it).</summary>
+    public string? StandardInput { get; init; }
+    /// <summary>Values that must never be in argv; the runner refuses to start if one is.</summary>
+    public IReadOnlyList<string> Secrets { get; init; } = [];
+    public string? WorkingDirectory { get; init; }
+}
+
+public sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, bool TimedOut)
+{
+    public bool Succeeded => !TimedOut && ExitCode == 0;
+}
+
+/// <summary>
+/// Runs commands inside the action's deadline. A command still running at the deadline is
+/// killed with its whole process tree, and the result says so; it never outlives the agent.
+/// </summary>
+public static class ProcessRunner
+{
+    public static ProcessResult Run(ProcessSpec spec, Deadline deadline)
+    {
+        if (spec.Argv.Count == 0) throw new ArgumentException("empty argv");
+        foreach (var secret in spec.Secrets)
+            if (secret.Length > 0 && spec.Argv.Any(a => a.Contains(secret, StringComparison.Ordinal)))
+                throw new ArgumentException($"refusing to put a secret on the command line of {spec.Argv[0]}");
+
+        var psi = new ProcessStartInfo(spec.Argv[0])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = spec.WorkingDirectory ?? "/",
+        };
+        foreach (var a in spec.Argv.Skip(1)) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in spec.Environment) psi.Environment[k] = v;
+
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {spec.Argv[0]}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        try
+        {
+            if (spec.StandardInput is not null) p.StandardInput.Write(spec.StandardInput);
+            p.StandardInput.Close();
+        }
+        catch (IOException) { /* the child closed stdin early; its exit status tells the rest */ }
+
+        var timedOut = !p.WaitForExit(deadline.RemainingMilliseconds);
+        if (timedOut)
+        {
+            try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            p.WaitForExit(1000);
+        }
+        var outText = stdout.Wait(1000) ? stdout.Result : "";
+        var errText = stderr.Wait(1000) ? stderr.Result : "";
+        return new ProcessResult(timedOut ? -1 : p.ExitCode, outText, errText, timedOut);
+    }
+
+    /// <summary>
+    /// Starts a daemon in its own session (setsid), with stdio on /dev/null, so Pacemaker's
+    /// SIGKILL of the agent's process group at a timeout cannot take the daemon with it.
+    /// </summary>
+    public static int StartDetached(ProcessSpec spec)
+    {
+        var argv = new List<string> { "setsid", "--fork" };
+        argv.AddRange(spec.Argv);
+        var psi = new ProcessStartInfo(argv[0])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = spec.WorkingDirectory ?? "/",
+        };
+        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in spec.Environment) psi.Environment[k] = v;
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {spec.Argv[0]}");
+        p.StandardInput.Close();
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+}

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Installs the Debian packages the tests, demo and benchmarks run for real (DESIGN.md §5).
+# As root: apt-get update + install of whatever is missing. Otherwise: names them and fails.
+set -euo pipefail
+PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue libxml2-utils hyperfine util-linux python3)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+command -v dotnet >/dev/null || { echo "prereqs: the .NET SDK (dotnet) is not on PATH; install .NET SDK 10" >&2; exit 1; }
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "prereqs: missing Debian packages: ${missing[*]}" >&2
+  echo "prereqs: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "prereqs: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Debian starts the daemons it installs; the tests run their own clusters in namespaces.
+for s in pacemaker corosync pcsd; do
+  if command -v systemctl >/dev/null && systemctl is-active --quiet "$s" 2>/dev/null; then systemctl stop "$s" || true; fi
+done

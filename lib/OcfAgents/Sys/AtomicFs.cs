@@ -57,6 +57,7 @@ public static class AtomicFs
     {
         if (Native.Symlink(target, tempPath) != 0)
             throw new SysError("symlink", tempPath, Native.LastErrno);
+        CrashPoint.Here($"made temporary link {tempPath}");
         if (Native.Rename(tempPath, linkPath) != 0)
         {
             var errno = Native.LastErrno;

@@ -6,7 +6,8 @@ namespace OcfAgents.Sys;
 /// Test hook for the crash matrix: the agent SIGKILLs itself at the Nth step boundary when
 /// OCFAGENTS_CRASH_AT=N. The calls are [Conditional]: Release builds (dist/) contain none.
 /// With OCFAGENTS_CRASH_TRACE set, every boundary passed is reported on stderr, so a test can
-/// count the boundaries of a run and prove each one was reached.
+/// count the boundaries of a run and prove each one was reached. OCFAGENTS_STALL_AT=N makes the
+/// Nth boundary hang instead, to prove the deadline watchdog answers before Pacemaker's timeout.
 /// </summary>
 public static class CrashPoint
 {
@@ -20,5 +21,7 @@ public static class CrashPoint
             Native.WriteRaw(2, $"crash-point {_passed}: {step}\n");
         if (int.TryParse(Environment.GetEnvironmentVariable("OCFAGENTS_CRASH_AT"), out var at) && at == _passed)
             Native.Kill(Native.GetPid(), Native.SIGKILL);
+        if (int.TryParse(Environment.GetEnvironmentVariable("OCFAGENTS_STALL_AT"), out var stall) && stall == _passed)
+            Thread.Sleep(Timeout.Infinite);
     }
 }

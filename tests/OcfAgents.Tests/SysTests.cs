@@ -1,0 +1,183 @@
+using OcfAgents.Logging;
+using OcfAgents.Sys;
+
+namespace OcfAgents.Tests;
+
+public class PathTextTests
+{
+    [Theory]
+    [InlineData("/a//b/./c/", "/a/b/c")]
+    [InlineData("/", "/")]
+    [InlineData("//", "/")]
+    [InlineData("a/./b", "a/b")]
+    public void Normalisation_collapses_slashes_and_dots_only(string raw, string expected) =>
+        Assert.Equal(expected, PathText.Normalize(raw));
+
+    [Theory]
+    [InlineData("/srv/c++.d", "/srv/c++.d", true)]
+    [InlineData("/srv/c++.d/x", "/srv/c++.d", true)]
+    [InlineData("/srv/cxx.d", "/srv/c++.d", false)]
+    [InlineData("/srv/a.b", "/srv/aXb", false)]
+    [InlineData("/srv/install2", "/srv/install", false)]
+    [InlineData("/anything", "/", true)]
+    public void Paths_are_compared_as_paths_never_as_patterns(string inner, string outer, bool within) =>
+        Assert.Equal(within, PathText.IsWithin(inner, outer));
+
+    [Fact]
+    public void A_relative_link_text_is_resolved_against_the_links_directory() =>
+        Assert.Equal("/srv/HA/install", PathText.ResolveLinkText("/srv/install", "HA/./install"));
+
+    [Fact]
+    public void Mountinfo_octal_escapes_are_decoded() =>
+        Assert.Equal("/mnt/with space\\x", MountTable.Unescape("/mnt/with\\040space\\134x"));
+
+    [Fact]
+    public void The_root_file_system_is_a_mount_point_and_a_fresh_directory_is_not()
+    {
+        Assert.True(MountTable.IsMountPoint("/"));
+        Assert.False(MountTable.IsMountPoint(Directory.CreateTempSubdirectory().FullName));
+    }
+}
+
+public class AtomicFsTests
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("atomic").FullName;
+
+    [Fact]
+    public void Rename_without_replace_refuses_an_existing_destination_and_leaves_both()
+    {
+        var a = Path.Combine(_dir, "a");
+        var b = Path.Combine(_dir, "b");
+        File.WriteAllText(a, "new");
+        File.WriteAllText(b, "backup");
+        var e = Assert.Throws<SysError>(() => AtomicFs.RenameNoReplace(a, b));
+        Assert.Equal(Native.EEXIST, e.Errno);
+        Assert.Equal("new", File.ReadAllText(a));
+        Assert.Equal("backup", File.ReadAllText(b));
+    }
+
+    [Fact]
+    public void An_atomic_symlink_replaces_an_old_link_and_leaves_no_temporary_name()
+    {
+        var link = Path.Combine(_dir, "l");
+        var temp = Path.Combine(_dir, ".l.new");
+        AtomicFs.SymlinkAtomic("/old", link, temp);
+        AtomicFs.SymlinkAtomic("/new", link, temp);
+        Assert.Equal("/new", AtomicFs.ReadLink(link));
+        Assert.Equal(PathKind.Absent, AtomicFs.Kind(temp));
+    }
+
+    [Fact]
+    public void An_atomic_symlink_never_replaces_a_real_directory()
+    {
+        var path = Path.Combine(_dir, "d");
+        Directory.CreateDirectory(path);
+        Assert.Throws<SysError>(() => AtomicFs.SymlinkAtomic("/x", path, Path.Combine(_dir, ".d.new")));
+        Assert.Equal(PathKind.Directory, AtomicFs.Kind(path));
+    }
+
+    [Fact]
+    public void Path_kinds_are_told_apart_without_following_the_final_link()
+    {
+        var dangling = Path.Combine(_dir, "dangling");
+        File.CreateSymbolicLink(dangling, "/nonexistent/target");
+        Assert.Equal(PathKind.Symlink, AtomicFs.Kind(dangling));
+        Assert.Equal(PathKind.Absent, AtomicFs.Kind(Path.Combine(_dir, "none")));
+        Assert.Equal(PathKind.Directory, AtomicFs.Kind(_dir));
+    }
+
+    [Fact]
+    public void An_atomically_written_file_has_its_content_and_mode()
+    {
+        var path = Path.Combine(_dir, "secret.cnf");
+        AtomicFs.WriteFileAtomic(path, "pw"u8, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal("pw", File.ReadAllText(path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Single(Directory.GetFileSystemEntries(_dir));
+    }
+}
+
+public class ProcessTests
+{
+    [Fact]
+    public void A_command_gets_its_stdin_and_returns_its_output()
+    {
+        var r = ProcessRunner.Run(new ProcessSpec(["cat"]) { StandardInput = "hello" }, Deadline.After(TimeSpan.FromSeconds(10)));
+        Assert.True(r.Succeeded);
+        Assert.Equal("hello", r.Stdout);
+    }
+
+    [Fact]
+    public void A_command_past_the_deadline_is_killed_and_reported_as_timed_out()
+    {
+        var r = ProcessRunner.Run(new ProcessSpec(["sleep", "30"]), Deadline.After(TimeSpan.FromMilliseconds(700)));
+        Assert.True(r.TimedOut);
+        Assert.False(r.Succeeded);
+    }
+
+    [Fact]
+    public void A_secret_on_the_command_line_is_refused_before_anything_runs()
+    {
+        var e = Assert.Throws<ArgumentException>(() => ProcessRunner.Run(
+            new ProcessSpec(["echo", "--password=hunter2"]) { Secrets = ["hunter2"] }, Deadline.After(TimeSpan.FromSeconds(5))));
+        Assert.DoesNotContain("hunter2", e.Message);
+    }
+
+    [Fact]
+    public void A_process_identity_survives_only_as_long_as_the_same_process()
+    {
+        var me = ProcessIdentity.Of(Environment.ProcessId)!.Value;
+        Assert.True(me.IsAlive);
+        Assert.False((me with { StartTime = me.StartTime + 1 }).IsAlive);
+        Assert.Equal(me, ProcessIdentity.Parse(me.ToString()));
+        Assert.Null(ProcessIdentity.Of(int.MaxValue));
+    }
+
+    [Fact]
+    public void A_deadline_leaves_a_margin_before_the_timeout()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(18), Deadline.After(TimeSpan.FromSeconds(20)).Budget);
+        Assert.Equal(TimeSpan.FromSeconds(118), Deadline.After(TimeSpan.FromSeconds(120)).Budget);
+        Assert.Equal(TimeSpan.FromMilliseconds(800), Deadline.After(TimeSpan.FromSeconds(1)).Budget);
+    }
+}
+
+public class LogTests
+{
+    [Fact]
+    public void Info_goes_to_HA_LOGFILE_and_debug_only_to_HA_DEBUGLOG_when_HA_debug_is_set()
+    {
+        var dir = Directory.CreateTempSubdirectory("log").FullName;
+        var logFile = Path.Combine(dir, "ha.log");
+        var debugLog = Path.Combine(dir, "debug.log");
+        var stderr = new StringWriter();
+        var log = new Log("shareddata(rsc)", stderr, new Dictionary<string, string>
+        {
+            ["HA_LOGFILE"] = logFile, ["HA_DEBUGLOG"] = debugLog, ["HA_debug"] = "1",
+        });
+        log.Info("linked /install");
+        log.Debug("readlink /install");
+        Assert.Contains("shareddata(rsc)", File.ReadAllText(logFile));
+        Assert.Contains("INFO: linked /install", File.ReadAllText(logFile));
+        Assert.DoesNotContain("readlink", File.ReadAllText(logFile));
+        Assert.Contains("DEBUG: readlink /install", File.ReadAllText(debugLog));
+        Assert.Contains("INFO: linked /install", stderr.ToString());
+    }
+
+    [Fact]
+    public void Debug_lines_are_dropped_unless_debugging_is_asked_for()
+    {
+        var stderr = new StringWriter();
+        new Log("a", stderr, new Dictionary<string, string>()).Debug("hidden");
+        Assert.Equal("", stderr.ToString());
+        new Log("a", stderr, new Dictionary<string, string> { ["OCF_TRACE_RA"] = "1" }).Debug("shown");
+        Assert.Contains("shown", stderr.ToString());
+    }
+
+    [Fact]
+    public void An_unwritable_log_file_never_breaks_an_action()
+    {
+        var log = new Log("a", new StringWriter(), new Dictionary<string, string> { ["HA_LOGFILE"] = "/nonexistent/dir/ha.log" });
+        log.Info("still fine");
+    }
+}

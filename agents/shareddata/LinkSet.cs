@@ -45,9 +45,11 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
     private static bool Exists(string path) => Directory.Exists(path) || File.Exists(path);
 
     /// <summary>
-    /// | every path Active, every target present             | 0 (level 10: also readable, root mounted) |
-    /// | no path Active                                      | 7 |
-    /// | some Active, some not; or a target gone             | 1, naming the first bad path |
+    /// | every path Active, every target present                  | 0 (level 10: also readable, root mounted) |
+    /// | no path Active, nothing left half-done                   | 7 |
+    /// | no path Active, but a backup waits at an absent path or  | 1: an interrupted start or stop; Pacemaker's |
+    /// |   a temporary link of ours is left over                  |    stop (or a start) finishes it             |
+    /// | some Active, some not; or a target gone                  | 1, naming the first bad path |
     /// </summary>
     public OcfResult Monitor(int checkLevel)
     {
@@ -60,7 +62,17 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
             if (state == LinkState.Active) active++;
             else if (firstInactive is null) (firstInactive, inactiveState) = (link, state);
         }
-        if (active == 0) return OcfResult.NotRunning;
+        if (active == 0)
+        {
+            foreach (var link in config.Links)
+            {
+                if (IsOurTemp(link))
+                    return OcfResult.Fail(OcfExit.Generic, $"interrupted: temporary link {link.Temp} left over; stop or start finishes it");
+                if (StateOf(link) == LinkState.Absent && AtomicFs.Kind(link.Backup) != PathKind.Absent)
+                    return OcfResult.Fail(OcfExit.Generic, $"interrupted: {link.Path} is missing and {link.Backup} exists; stop restores it");
+            }
+            return OcfResult.NotRunning;
+        }
         if (firstInactive is { } bad)
             return OcfResult.Fail(OcfExit.Generic,
                 $"partially active: {active} of {config.Links.Count} links; {bad.Path} is {Describe(bad, inactiveState)}");
@@ -201,9 +213,12 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
         CrashPoint.Here($"restored {link.Path}");
     }
 
+    private static bool IsOurTemp(Link link) =>
+        AtomicFs.ReadLink(link.Temp) is { } text && PathText.Same(PathText.ResolveLinkText(link.Temp, text), link.Target);
+
     private void RemoveOurTemp(Link link)
     {
-        if (AtomicFs.ReadLink(link.Temp) is { } text && PathText.Same(PathText.ResolveLinkText(link.Temp, text), link.Target))
+        if (IsOurTemp(link))
         {
             AtomicFs.Unlink(link.Temp);
             log.Info($"removed leftover temporary link {link.Temp}");

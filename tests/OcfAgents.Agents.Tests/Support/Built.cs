@@ -1,0 +1,108 @@
+using System.Diagnostics;
+
+namespace OcfAgents.Agents.Tests.Support;
+
+/// <summary>The built executables under test: release NativeAOT binaries (dist/bin) and the Debug builds with crash hooks.</summary>
+public static class Built
+{
+    public static string RepoRoot { get; } = FindRoot();
+    public static string Schema => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "schemas", "ocf-ra-api-1.1.rng"));
+    public static string Golden(string name) => Path.Combine(RepoRoot, "tests", "OcfAgents.Agents.Tests", "golden", name);
+
+    public static string Release(string agent) => Existing(Path.Combine(RepoRoot, "dist", "bin", agent), "make publish");
+    public static string WithHooks(string agent) => Existing(Path.Combine(RepoRoot, "build", "hooks", agent, agent), "make hooks");
+
+    /// <summary>
+    /// A copy of the release binary in a world-readable directory, for tools that run it as an
+    /// unprivileged user (ocf-tester runs meta-data as nobody) or from a private OCF root.
+    /// </summary>
+    public static string PublicCopy(string agent)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"ocfagents-bin-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        var copy = Path.Combine(dir, agent);
+        lock (typeof(Built))
+        {
+            if (!File.Exists(copy))
+            {
+                File.Copy(Release(agent), copy + ".tmp", overwrite: true);
+                File.SetUnixFileMode(copy + ".tmp", (UnixFileMode)0b111_101_101);
+                File.Move(copy + ".tmp", copy);
+            }
+        }
+        return copy;
+    }
+
+    private static string Existing(string path, string how) =>
+        File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: run '{how}' (make test does)");
+
+    private static string FindRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "OcfAgents.sln"))) return d.FullName;
+        throw new InvalidOperationException("OcfAgents.sln not found above the test directory");
+    }
+}
+
+/// <summary>How crm_mon shows a reason: one line of at most 128 characters (longer ones end in "...").</summary>
+public static class Reason
+{
+    public static string Shown(string full) => full.Length <= 128 ? full : full[..125] + "...";
+}
+
+/// <summary>What Pacemaker would see from one agent run.</summary>
+public sealed record AgentResult(int Code, string Stdout, string Stderr, bool Killed)
+{
+    public string[] ExitReasons => Stderr.Split('\n').Where(l => l.StartsWith("ocf-exit-reason:")).Select(l => l["ocf-exit-reason:".Length..]).ToArray();
+    public string ExitReason => Assert.Single(ExitReasons);
+    public override string ToString() => $"exit {Code}{(Killed ? " (SIGKILL)" : "")}\n{Stderr}";
+}
+
+/// <summary>Runs an agent the way the executor does: a bare environment (PATH, OCF_*; HOME unset).</summary>
+public static class Run
+{
+    public static AgentResult Agent(string binary, string action, Dictionary<string, string> reskeys,
+        Dictionary<string, string>? env = null, string? asUser = null, TimeSpan? limit = null, string? workDir = null)
+    {
+        var argv = new List<string>();
+        if (asUser is not null) argv.AddRange(["setpriv", $"--reuid={asUser}", $"--regid={(asUser == "nobody" ? "nogroup" : asUser)}", "--clear-groups"]);
+        argv.AddRange([binary, action]);
+        var psi = new ProcessStartInfo(argv[0])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = workDir ?? "/",
+        };
+        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        psi.Environment.Clear();
+        psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        psi.Environment["OCF_ROOT"] = "/usr/lib/ocf";
+        psi.Environment["OCF_RESOURCE_INSTANCE"] = "test";
+        foreach (var (k, v) in reskeys) psi.Environment["OCF_RESKEY_" + k] = v;
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        return Start(psi, limit ?? TimeSpan.FromSeconds(60));
+    }
+
+    public static AgentResult Command(IReadOnlyList<string> argv, TimeSpan? limit = null, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        return Start(psi, limit ?? TimeSpan.FromSeconds(120));
+    }
+
+    private static AgentResult Start(ProcessStartInfo psi, TimeSpan limit)
+    {
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(limit))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"{psi.FileName} {string.Join(' ', psi.ArgumentList)} still running after {limit}");
+        }
+        p.WaitForExit();
+        // .NET reports a child killed by signal N as 128+N.
+        return new AgentResult(p.ExitCode, stdout.Result, stderr.Result, p.ExitCode == 128 + 9);
+    }
+}

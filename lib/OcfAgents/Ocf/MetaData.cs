@@ -24,8 +24,8 @@ public static class MetaData
         sb.Append("<?xml version=\"1.0\"?>\n").Append(Doctype);
         sb.Append("<resource-agent name=\"").Append(Escape(agent.Name)).Append("\" version=\"").Append(Escape(agent.Version)).Append("\">\n");
         sb.Append("<version>1.1</version>\n");
-        sb.Append("<longdesc lang=\"en\">\n").Append(Escape(agent.LongDesc)).Append("\n</longdesc>\n");
-        sb.Append("<shortdesc lang=\"en\">").Append(Escape(agent.ShortDesc)).Append("</shortdesc>\n");
+        sb.Append("<longdesc lang=\"en\">\n").Append(EscapeText(agent.LongDesc)).Append("\n</longdesc>\n");
+        sb.Append("<shortdesc lang=\"en\">").Append(EscapeText(agent.ShortDesc)).Append("</shortdesc>\n");
         sb.Append("<parameters>\n");
         foreach (var p in agent.Parameters)
         {
@@ -34,8 +34,8 @@ public static class MetaData
               .Append(" required=\"").Append(p.Required ? '1' : '0').Append('"');
             if (p.Reloadable) sb.Append(" reloadable=\"1\"");
             sb.Append(">\n");
-            sb.Append("<longdesc lang=\"en\">\n").Append(Escape(p.LongDesc)).Append("\n</longdesc>\n");
-            sb.Append("<shortdesc lang=\"en\">").Append(Escape(p.ShortDesc)).Append("</shortdesc>\n");
+            sb.Append("<longdesc lang=\"en\">\n").Append(EscapeText(p.LongDesc)).Append("\n</longdesc>\n");
+            sb.Append("<shortdesc lang=\"en\">").Append(EscapeText(p.ShortDesc)).Append("</shortdesc>\n");
             sb.Append("<content type=\"").Append(TypeName(p.Type)).Append('"');
             if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(Escape(p.Default)).Append('"');
             sb.Append(" />\n</parameter>\n");
@@ -81,6 +81,11 @@ public static class MetaData
 
     internal static string Seconds(TimeSpan t) => ((long)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
 
+    /// <summary>Element text: only &amp; and &lt; must be escaped (and &gt; for "]]>"); quotes stay readable.</summary>
+    public static string EscapeText(string s) =>
+        s.AsSpan().IndexOfAny("&<>") < 0 ? s : s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    /// <summary>Attribute values in double quotes.</summary>
     public static string Escape(string s)
     {
         if (s.AsSpan().IndexOfAny("&<>\"'") < 0) return s;

@@ -44,15 +44,16 @@ public sealed record HostOptions
 public static class OcfHost
 {
     public const int MaxExitReasonLength = 128;
-    private static Timer? _watchdog;
 
     /// <summary>Entry point of an agent executable.</summary>
     public static int Main<TConfig>(ResourceAgent<TConfig> agent, string[] args, HostOptions? options = null)
     {
         try
         {
-            var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };
-            var stderr = new StreamWriter(Console.OpenStandardError(), new UTF8Encoding(false)) { AutoFlush = true };
+            // File descriptors 1 and 2 directly, not System.Console: Console's first use installs
+            // terminal signal handling and starts a thread, a measurable share of every monitor.
+            var stdout = new StreamWriter(FdStream(1), new UTF8Encoding(false), 16384) { AutoFlush = false };
+            var stderr = new StreamWriter(FdStream(2), new UTF8Encoding(false), 4096) { AutoFlush = true };
             var code = Run(agent, args, ReadEnvironment(), stdout, stderr, options ?? new HostOptions());
             stdout.Flush();
             return code;
@@ -64,6 +65,9 @@ public static class OcfHost
             return (int)OcfExit.Generic;
         }
     }
+
+    private static FileStream FdStream(int fd) =>
+        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, 1);
 
     public static Dictionary<string, string> ReadEnvironment()
     {
@@ -287,11 +291,15 @@ public static class OcfHost
     private static void ArmWatchdog(Deadline deadline, IReadOnlyDictionary<string, string> env, string action)
     {
         var line = ExitReasonLine(env, $"{action} timed out after {MetaData.Seconds(deadline.Timeout)} (deadline before Pacemaker's timeout)") + "\n";
-        _watchdog = new Timer(_ =>
+        // One sleeping background thread rather than a Timer: a Timer brings up the thread pool,
+        // which costs start-up time on every monitor.
+        var budget = deadline.Budget;
+        new Thread(() =>
         {
+            Thread.Sleep(budget);
             Native.WriteRaw(2, line);
             Native.Exit((int)OcfExit.Generic);
-        }, null, deadline.Budget, Timeout.InfiniteTimeSpan);
+        }) { IsBackground = true, Name = "ocf-deadline" }.Start();
     }
 
     internal static string? Get(IReadOnlyDictionary<string, string> env, string key) =>

@@ -1,0 +1,1 @@
+System.Console.OpenStandardOutput().Write("ok\n"u8);

@@ -32,7 +32,7 @@ public abstract class ResourceAgent<TConfig> : IAgentDescription
     public abstract string ShortDesc { get; }
     public abstract string LongDesc { get; }
     public abstract IReadOnlyList<Parameter> Parameters { get; }
-    public virtual string Version => typeof(ResourceAgent<>).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    public virtual string Version => BuildInfo.Version;
     public virtual ActionTimeouts Timeouts { get; } = new();
     public virtual bool SupportsMigration => false;
     /// <summary>OCF_CHECK_LEVEL values monitor implements; advertised as monitor actions with a depth.</summary>

@@ -90,6 +90,20 @@ public class CrashMatrixTests
     }
 
     [Fact]
+    public void Release_binaries_carry_no_crash_hooks_while_the_test_build_does()
+    {
+        static bool Mentions(string file, string text) =>
+            File.ReadAllBytes(file).AsSpan().IndexOf(System.Text.Encoding.Unicode.GetBytes(text)) >= 0 ||
+            File.ReadAllBytes(file).AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(text)) >= 0;
+        Assert.False(Mentions(Release, "OCFAGENTS_CRASH_AT"));
+        Assert.True(Mentions(Path.Combine(Path.GetDirectoryName(Hooked)!, "OcfAgents.dll"), "OCFAGENTS_CRASH_AT"));
+        var tree = new SharedTree(count: 1);
+        var r = Run.Agent(Release, "start", tree.Params(), new() { ["OCFAGENTS_CRASH_AT"] = "1", ["OCFAGENTS_CRASH_TRACE"] = "1" });
+        Assert.Equal(0, r.Code);
+        Assert.DoesNotContain("crash-point", r.Stderr);
+    }
+
+    [Fact]
     public void A_start_that_hangs_answers_with_a_timeout_reason_before_Pacemakers_timeout()
     {
         var tree = new SharedTree();

@@ -291,15 +291,16 @@ public static class OcfHost
     private static void ArmWatchdog(Deadline deadline, IReadOnlyDictionary<string, string> env, string action)
     {
         var line = ExitReasonLine(env, $"{action} timed out after {MetaData.Seconds(deadline.Timeout)} (deadline before Pacemaker's timeout)") + "\n";
-        // One sleeping background thread rather than a Timer: a Timer brings up the thread pool,
-        // which costs start-up time on every monitor.
+        // One sleeping background thread with a small stack rather than a Timer: a Timer brings
+        // up the thread pool, and a default 1.5 MB stack costs start-up time on every monitor
+        // (bench/RESULTS.md). 64 KiB is ample for a sleep, a write(2) and _exit(2).
         var budget = deadline.Budget;
         new Thread(() =>
         {
             Thread.Sleep(budget);
             Native.WriteRaw(2, line);
             Native.Exit((int)OcfExit.Generic);
-        }) { IsBackground = true, Name = "ocf-deadline" }.Start();
+        }, maxStackSize: 64 * 1024) { IsBackground = true }.Start();
     }
 
     internal static string? Get(IReadOnlyDictionary<string, string> env, string key) =>

@@ -56,19 +56,22 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
         Link? firstInactive = null;
         LinkState inactiveState = LinkState.Absent;
         var active = 0;
-        foreach (var link in config.Links)
+        var states = new LinkState[config.Links.Count];
+        for (var i = 0; i < states.Length; i++)
         {
-            var state = StateOf(link);
-            if (state == LinkState.Active) active++;
-            else if (firstInactive is null) (firstInactive, inactiveState) = (link, state);
+            var link = config.Links[i];
+            states[i] = StateOf(link);
+            if (states[i] == LinkState.Active) active++;
+            else if (firstInactive is null) (firstInactive, inactiveState) = (link, states[i]);
         }
         if (active == 0)
         {
-            foreach (var link in config.Links)
+            for (var i = 0; i < states.Length; i++)
             {
+                var link = config.Links[i];
                 if (IsOurTemp(link))
                     return OcfResult.Fail(OcfExit.Generic, $"interrupted: temporary link {link.Temp} left over; stop or start finishes it");
-                if (StateOf(link) == LinkState.Absent && AtomicFs.Kind(link.Backup) != PathKind.Absent)
+                if (states[i] == LinkState.Absent && AtomicFs.Kind(link.Backup) != PathKind.Absent)
                     return OcfResult.Fail(OcfExit.Generic, $"interrupted: {link.Path} is missing and {link.Backup} exists; stop restores it");
             }
             return OcfResult.NotRunning;

@@ -32,18 +32,7 @@ public static class ProcessRunner
             if (secret.Length > 0 && spec.Argv.Any(a => a.Contains(secret, StringComparison.Ordinal)))
                 throw new ArgumentException($"refusing to put a secret on the command line of {spec.Argv[0]}");
 
-        var psi = new ProcessStartInfo(spec.Argv[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = spec.WorkingDirectory ?? "/",
-        };
-        foreach (var a in spec.Argv.Skip(1)) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in spec.Environment) psi.Environment[k] = v;
-
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {spec.Argv[0]}");
+        using var p = Start(spec.Argv, spec);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         try
@@ -70,21 +59,24 @@ public static class ProcessRunner
     /// </summary>
     public static int StartDetached(ProcessSpec spec)
     {
-        var argv = new List<string> { "setsid", "--fork" };
-        argv.AddRange(spec.Argv);
+        using var p = Start(["setsid", "--fork", .. spec.Argv], spec);
+        p.StandardInput.Close();
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+
+    private static Process Start(IReadOnlyList<string> argv, ProcessSpec spec)
+    {
         var psi = new ProcessStartInfo(argv[0])
         {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
             WorkingDirectory = spec.WorkingDirectory ?? "/",
         };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
         foreach (var (k, v) in spec.Environment) psi.Environment[k] = v;
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {spec.Argv[0]}");
-        p.StandardInput.Close();
-        p.WaitForExit();
-        return p.ExitCode;
+        return Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {argv[0]}");
     }
 }

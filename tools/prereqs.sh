@@ -2,7 +2,8 @@
 # Installs the Debian packages the tests, demo and benchmarks run for real (DESIGN.md §5).
 # As root: apt-get update + install of whatever is missing. Otherwise: names them and fails.
 set -euo pipefail
-PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue libxml2-utils hyperfine util-linux python3)
+PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue libxml2-utils hyperfine util-linux python3
+          fence-agents gnutls-bin openipmi ipmitool)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,5 +1,7 @@
 # OcfAgents — see README.md. Every target is safe to re-run.
-AGENTS  := shareddata
+AGENTS  := shareddata fence_ipmi
+# cluster-glue external/ plugins: the fence agent's own binary under the plugin's name.
+PLUGINS := xcat-ipmi:fence_ipmi
 RID     := linux-x64
 DOTNET  ?= dotnet
 DIST    := dist/bin
@@ -11,6 +13,7 @@ all: publish
 
 ## publish: every agent as a NativeAOT executable in dist/bin/<name> (no .NET runtime needed)
 publish: $(addprefix $(DIST)/,$(AGENTS))
+	@for p in $(PLUGINS); do install -m 0755 $(DIST)/$${p#*:} $(DIST)/$${p%%:*}; done
 
 $(DIST)/%: FORCE
 	$(DOTNET) publish agents/$* -c Release -r $(RID) -o build/publish/$* --nologo -v quiet

@@ -15,9 +15,7 @@ public class ContractTests
     {
         var r = Run.Agent(Built.Release(agent), "meta-data", NoParams);
         Assert.Equal(0, r.Code);
-        var golden = Built.Golden($"{agent}.meta-data.xml");
-        if (Environment.GetEnvironmentVariable("OCFAGENTS_UPDATE_GOLDEN") == "1") File.WriteAllText(golden, r.Stdout);
-        Assert.Equal(File.ReadAllText(golden), r.Stdout);
+        Golden.Check($"{agent}.meta-data.xml", r.Stdout);
     }
 
     [Theory]

@@ -52,8 +52,8 @@ public static class OcfHost
         {
             // File descriptors 1 and 2 directly, not System.Console: Console's first use installs
             // terminal signal handling and starts a thread, a measurable share of every monitor.
-            var stdout = new StreamWriter(FdStream(1), new UTF8Encoding(false), 16384) { AutoFlush = false };
-            var stderr = new StreamWriter(FdStream(2), new UTF8Encoding(false), 4096) { AutoFlush = true };
+            var stdout = new StreamWriter(new FdStream(1), new UTF8Encoding(false), 16384) { AutoFlush = false };
+            var stderr = new StreamWriter(new FdStream(2), new UTF8Encoding(false), 4096) { AutoFlush = true };
             var code = Run(agent, args, ReadEnvironment(), stdout, stderr, options ?? new HostOptions());
             stdout.Flush();
             return code;
@@ -65,9 +65,6 @@ public static class OcfHost
             return (int)OcfExit.Generic;
         }
     }
-
-    private static FileStream FdStream(int fd) =>
-        new(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, 1);
 
     public static Dictionary<string, string> ReadEnvironment()
     {

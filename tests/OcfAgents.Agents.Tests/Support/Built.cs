@@ -91,9 +91,25 @@ public static class Run
         return Start(psi, limit ?? TimeSpan.FromSeconds(120));
     }
 
-    private static AgentResult Start(ProcessStartInfo psi, TimeSpan limit)
+    /// <summary>
+    /// A fence agent as Pacemaker runs it: key=value lines on stdin (or arguments), a bare
+    /// environment plus <paramref name="env"/> (how cluster-glue passes external/ parameters).
+    /// </summary>
+    public static AgentResult Fence(string binary, IReadOnlyList<string> args, string? stdin = null,
+        IReadOnlyDictionary<string, string>? env = null, TimeSpan? limit = null)
+    {
+        var psi = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false, WorkingDirectory = "/" };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment.Clear();
+        psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        return Start(psi, limit ?? TimeSpan.FromSeconds(60), stdin ?? "");
+    }
+
+    private static AgentResult Start(ProcessStartInfo psi, TimeSpan limit, string? stdin = null)
     {
         using var p = Process.Start(psi)!;
+        if (stdin is not null) { p.StandardInput.Write(stdin); p.StandardInput.Close(); }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(limit))
@@ -104,5 +120,17 @@ public static class Run
         p.WaitForExit();
         // .NET reports a child killed by signal N as 128+N.
         return new AgentResult(p.ExitCode, stdout.Result, stderr.Result, p.ExitCode == 128 + 9);
+    }
+}
+
+/// <summary>Golden files under tests/…/golden; OCFAGENTS_UPDATE_GOLDEN=1 rewrites them (review the diff).</summary>
+public static class Golden
+{
+    public static void Check(string name, string actual)
+    {
+        var path = Built.Golden(name);
+        if (Environment.GetEnvironmentVariable("OCFAGENTS_UPDATE_GOLDEN") == "1") File.WriteAllText(path, actual);
+        Assert.True(File.Exists(path), $"golden file {path} is missing; create it with OCFAGENTS_UPDATE_GOLDEN=1");
+        Assert.Equal(File.ReadAllText(path), actual);
     }
 }

@@ -1,0 +1,4 @@
+using OcfAgents.Agents.FenceIpmi;
+using OcfAgents.Fencing;
+
+return FenceHost.Main(new IpmiFenceDevice(), args);

@@ -1,0 +1,53 @@
+using OcfAgents.Logging;
+using OcfAgents.Sys;
+
+namespace OcfAgents.Fencing;
+
+/// <summary>An open, logged-in connection to one power controller (a BMC, an iLO).</summary>
+public interface IPowerSwitch : IDisposable
+{
+    bool IsOn();
+    void PowerOn();
+    /// <summary>The off that fences: immediate (or the device's configured power-down method).</summary>
+    void PowerOff();
+    /// <summary>method=cycle: the device's own cycle/reset; the state afterwards is on.</summary>
+    void PowerCycle();
+}
+
+/// <summary>
+/// A cluster-glue external/ plugin parameter. Those with <see cref="ConfigName"/> are listed by
+/// getconfignames in declaration order, which is the order of `stonith -p "v1 v2 …"` and of the
+/// Heartbeat v1 stonith_host line; the rest are extensions settable only by name.
+/// </summary>
+public sealed record ExternalParameter(string Name, string ShortDesc, string LongDesc,
+    string? Default = null, bool Required = false, bool Unique = false, bool Secret = false, bool ConfigName = true);
+
+/// <summary>
+/// A fencing device described once for both APIs: the fence-agent options (Pacemaker 2,
+/// stonith:fence_*) and the cluster-glue external/ parameters (Heartbeat, stonith:external/*),
+/// which the device maps onto its fence-agent options so that one code path does the work.
+/// </summary>
+public abstract class FenceDevice
+{
+    public abstract string AgentName { get; }
+    public abstract string ExternalName { get; }
+    public abstract string ShortDesc { get; }
+    public abstract string LongDesc { get; }
+    public abstract string VendorUrl { get; }
+    /// <summary>The device's own options; the host adds the common ones (action, plug, delay, power_*).</summary>
+    public abstract IReadOnlyList<FenceParameter> DeviceParameters { get; }
+    public abstract IReadOnlyList<ExternalParameter> ExternalParameters { get; }
+    /// <summary>getinfo-devid, -devname, -devdescr, -devurl.</summary>
+    public abstract (string Id, string Name, string Description, string Url) ExternalInfo { get; }
+
+    /// <summary>The hosts this external/ device fences (gethosts), from its parameters.</summary>
+    public abstract IReadOnlyList<string> ExternalHosts(Func<string, string?> env);
+
+    /// <summary>Fills fence-agent options from external/ parameters (environment variables).</summary>
+    public abstract void MapExternal(Func<string, string?> env, FenceOptions into);
+
+    /// <summary>Cross-parameter checks beyond each parameter's own type; throw <see cref="FenceConfigException"/>.</summary>
+    public virtual void Validate(FenceOptions options) { }
+
+    public abstract IPowerSwitch Connect(FenceOptions options, byte[] password, Deadline deadline, Log log);
+}

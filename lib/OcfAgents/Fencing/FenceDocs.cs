@@ -1,0 +1,92 @@
+using System.Text;
+using OcfAgents.Ocf;
+
+namespace OcfAgents.Fencing;
+
+/// <summary>
+/// The documents each API asks for, from the same declarations: fence-agent meta-data (the
+/// format of fence-agents' fencing.py, which Pacemaker's stonith-ng parses for actions and
+/// parameters), the cluster-glue getinfo-xml &lt;parameters&gt; block, and a section 8 man page.
+/// </summary>
+public static class FenceDocs
+{
+    public static string Metadata(FenceDevice device)
+    {
+        var sb = new StringBuilder(8192);
+        sb.Append("<?xml version=\"1.0\" ?>\n");
+        sb.Append("<resource-agent name=\"").Append(MetaData.Escape(device.AgentName)).Append("\" shortdesc=\"").Append(MetaData.Escape(device.ShortDesc)).Append("\" >\n");
+        sb.Append("<longdesc>").Append(MetaData.EscapeText(device.LongDesc)).Append("</longdesc>\n");
+        sb.Append("<vendor-url>").Append(MetaData.EscapeText(device.VendorUrl)).Append("</vendor-url>\n");
+        sb.Append("<parameters>\n");
+        foreach (var p in FenceHost.AllParameters(device))
+        {
+            Parameter(sb, p, p.Name, p.Aliases.Length > 0 ? $" obsoletes=\"{p.Aliases[0]}\"" : "");
+            foreach (var alias in p.Aliases) Parameter(sb, p, alias, " deprecated=\"1\"");
+        }
+        sb.Append("</parameters>\n<actions>\n");
+        foreach (var a in FenceHost.Actions)
+            sb.Append("\t<action name=\"").Append(a).Append(a == "on" ? "\" automatic=\"0\"/>\n" : "\" />\n");
+        sb.Append("</actions>\n</resource-agent>\n");
+        return sb.ToString();
+    }
+
+    private static void Parameter(StringBuilder sb, FenceParameter p, string name, string extra)
+    {
+        sb.Append("\t<parameter name=\"").Append(name).Append("\" unique=\"0\" required=\"").Append(p.Required ? '1' : '0').Append('"').Append(extra).Append(">\n");
+        sb.Append("\t\t<getopt mixed=\"").Append(MetaData.Escape(p.Getopt)).Append("\" />\n");
+        var type = p.Kind switch { FenceKind.Integer => "integer", FenceKind.Boolean => "boolean", FenceKind.Select => "select", FenceKind.Seconds => "second", _ => "string" };
+        sb.Append("\t\t<content type=\"").Append(type).Append('"');
+        if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(MetaData.Escape(p.Default)).Append('"');
+        if (p.Kind == FenceKind.Select)
+        {
+            sb.Append(" >\n");
+            foreach (var c in p.Choices) sb.Append("\t\t\t<option value=\"").Append(MetaData.Escape(c)).Append("\" />\n");
+            sb.Append("\t\t</content>\n");
+        }
+        else sb.Append(" />\n");
+        sb.Append("\t\t<shortdesc lang=\"en\">").Append(MetaData.EscapeText(p.ShortDesc)).Append("</shortdesc>\n\t</parameter>\n");
+    }
+
+    public static string ExternalXml(FenceDevice device)
+    {
+        var sb = new StringBuilder(4096);
+        sb.Append("<parameters>\n");
+        foreach (var p in device.ExternalParameters)
+        {
+            sb.Append("<parameter name=\"").Append(p.Name).Append("\" unique=\"").Append(p.Unique ? '1' : '0')
+              .Append("\" required=\"").Append(p.Required ? '1' : '0').Append("\">\n<content type=\"string\"");
+            if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(MetaData.Escape(p.Default)).Append('"');
+            sb.Append(" />\n<shortdesc lang=\"en\">\n").Append(MetaData.EscapeText(p.ShortDesc)).Append("\n</shortdesc>\n")
+              .Append("<longdesc lang=\"en\">\n").Append(MetaData.EscapeText(p.LongDesc)).Append("\n</longdesc>\n</parameter>\n");
+        }
+        sb.Append("</parameters>\n");
+        return sb.ToString();
+    }
+
+    public static string ManPage(FenceDevice device)
+    {
+        static string Esc(string s) => s.Replace("\\", "\\\\").Replace("-", "\\-").Replace("\n.", "\n\\&.");
+        var sb = new StringBuilder();
+        sb.Append(".TH ").Append(device.AgentName.ToUpperInvariant()).Append(" 8 \"\" \"OcfAgents ").Append(BuildInfo.Version).Append("\" \"Fence agents\"\n");
+        sb.Append(".SH NAME\n").Append(Esc(device.AgentName)).Append(" \\- ").Append(Esc(device.ShortDesc)).Append('\n');
+        sb.Append(".SH SYNOPSIS\n.B ").Append(Esc(device.AgentName)).Append("\n[\\fIOPTIONS\\fR]\n.br\n.B ").Append(Esc(device.AgentName))
+          .Append("\n< key=value lines on stdin\n.br\n.B ").Append(Esc(device.ExternalName)).Append("\n\\fIop\\fR [\\fIhost\\fR] (cluster\\-glue external/ plugin)\n");
+        sb.Append(".SH DESCRIPTION\n").Append(Esc(device.LongDesc)).Append('\n');
+        sb.Append(".SH OPTIONS\n");
+        foreach (var p in FenceHost.AllParameters(device))
+        {
+            sb.Append(".TP\n.B ").Append(Esc(p.Getopt)).Append('\n').Append(Esc(p.ShortDesc));
+            sb.Append(" (stdin: ").Append(Esc(p.Name));
+            foreach (var a in p.Aliases) sb.Append(", ").Append(Esc(a));
+            if (p.Default is not null && !p.Secret) sb.Append("; default ").Append(Esc(p.Default));
+            if (p.Required) sb.Append("; required");
+            sb.Append(")\n");
+        }
+        sb.Append(".SH ACTIONS\n").Append(Esc(string.Join(", ", FenceHost.Actions))).Append('\n');
+        sb.Append(".SH EXTERNAL/ PARAMETERS\nIn getconfignames order (the order of stonith \\-p):\n");
+        foreach (var p in device.ExternalParameters)
+            sb.Append(".TP\n.B ").Append(Esc(p.Name)).Append('\n').Append(Esc(p.LongDesc)).Append('\n');
+        sb.Append(".SH EXIT STATUS\n0 success (status: power on), 2 status: power off, 1 any failure with one ERROR line on stderr.\n");
+        return sb.ToString();
+    }
+}

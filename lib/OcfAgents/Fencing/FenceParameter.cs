@@ -1,0 +1,114 @@
+using System.Globalization;
+
+namespace OcfAgents.Fencing;
+
+public enum FenceKind { String, Integer, Boolean, Select, Seconds }
+
+/// <summary>
+/// One fence-agent option, declared once. From it come the fence-agent meta-data (with the
+/// getopt line fence_ipmilan users know), the stdin key, the command-line option, the man page
+/// (section 8) and parsing. <see cref="Aliases"/> are the older names fence-agents still accept
+/// (ipaddr, login, passwd, port): each is advertised as deprecated and read like the main name.
+/// </summary>
+public sealed record FenceParameter
+{
+    public required string Name { get; init; }
+    public required string ShortDesc { get; init; }
+    public FenceKind Kind { get; init; } = FenceKind.String;
+    public string? Default { get; init; }
+    public string[] Choices { get; init; } = [];
+    public bool Required { get; init; }
+    /// <summary>Never logged, never defaulted in meta-data.</summary>
+    public bool Secret { get; init; }
+    /// <summary>The single-letter option fence-agents use, if any.</summary>
+    public char? Short { get; init; }
+    /// <summary>The placeholder in getopt's "--name=[value]"; null for flags.</summary>
+    public string? ValueName { get; init; } = "value";
+    public string[] Aliases { get; init; } = [];
+
+    public string LongOption => "--" + Name.Replace('_', '-');
+
+    public string Getopt =>
+        (Short is { } s ? $"-{s}, " : "") + LongOption + (Kind == FenceKind.Boolean ? "" : $"=[{ValueName}]");
+
+    /// <summary>Parses a raw value; returns the error sentence (without the name) or null.</summary>
+    public string? Check(string raw) => Kind switch
+    {
+        FenceKind.Integer => long.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : $"'{raw}' is not an integer",
+        FenceKind.Seconds => ParseSeconds(raw) is null ? $"'{raw}' is not a number of seconds" : null,
+        FenceKind.Boolean => ParseBool(raw) is null ? $"'{raw}' is not a boolean (use 1 or 0)" : null,
+        FenceKind.Select => Choices.Contains(raw, StringComparer.Ordinal) ? null : $"'{raw}' is not one of {string.Join(", ", Choices)}",
+        _ => null,
+    };
+
+    /// <summary>fence-agents booleans: 1/0, on/off, yes/no, true/false; an empty value (a bare flag) is true.</summary>
+    public static bool? ParseBool(string raw) => raw.Trim().ToLowerInvariant() switch
+    {
+        "" or "1" or "yes" or "true" or "on" => true,
+        "0" or "no" or "false" or "off" => false,
+        _ => null,
+    };
+
+    /// <summary>Seconds as fence-agents take them: a non-negative decimal number.</summary>
+    public static TimeSpan? ParseSeconds(string raw) =>
+        double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && v < 86400
+            ? TimeSpan.FromSeconds(v) : null;
+}
+
+/// <summary>
+/// Parsed fence options by canonical name. Aliases are folded into the main name when read; a
+/// value given under both names must agree, or it is an error (which one did the admin mean?).
+/// </summary>
+public sealed class FenceOptions
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly List<FenceParameter> _declared;
+    public List<string> Errors { get; } = [];
+    public List<string> Ignored { get; } = [];
+
+    public FenceOptions(IEnumerable<FenceParameter> declared) => _declared = declared.ToList();
+
+    public FenceParameter? Find(string key) =>
+        _declared.FirstOrDefault(p => p.Name == key || p.Aliases.Contains(key, StringComparer.Ordinal));
+
+    public void Set(string key, string value)
+    {
+        var p = Find(key);
+        if (p is null) { Ignored.Add(key); return; }
+        if (p.Check(value) is { } error)
+        {
+            Errors.Add(p.Secret ? $"parameter {p.Name}: invalid value" : $"parameter {p.Name}: {error}");
+            return;
+        }
+        if (_values.TryGetValue(p.Name, out var previous) && previous != value && key != p.Name)
+        {
+            Errors.Add($"parameter {p.Name} is given twice with different values (as {p.Name} and as {key})");
+            return;
+        }
+        _values[p.Name] = value;
+    }
+
+    public bool IsGiven(string name) => _values.ContainsKey(name);
+
+    public string? Get(string name) =>
+        _values.TryGetValue(name, out var v) ? v : _declared.FirstOrDefault(p => p.Name == name)?.Default;
+
+    public string Require(string name) => Get(name) is { Length: > 0 } v ? v : throw new FenceConfigException($"parameter {name} is required");
+
+    public bool Flag(string name) => Get(name) is { } v && FenceParameter.ParseBool(v) == true;
+
+    public long Integer(string name, long fallback) =>
+        Get(name) is { } v && long.TryParse(v.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : fallback;
+
+    public TimeSpan Seconds(string name, TimeSpan fallback) => Get(name) is { } v && FenceParameter.ParseSeconds(v) is { } t ? t : fallback;
+
+    /// <summary>Required parameters that are missing, as errors.</summary>
+    public void CheckRequired()
+    {
+        foreach (var p in _declared.Where(p => p.Required && Get(p.Name) is not { Length: > 0 }))
+            Errors.Add($"parameter {p.Name} is required");
+    }
+}
+
+/// <summary>A configuration problem the admin must fix; exit 1 with the sentence.</summary>
+public sealed class FenceConfigException(string message) : Exception(message);

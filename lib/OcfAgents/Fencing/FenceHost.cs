@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text;
-using OcfAgents.Fencing.Ipmi;
 using OcfAgents.Logging;
 using OcfAgents.Sys;
 
@@ -228,7 +227,7 @@ public static class FenceHost
                         if (sw.IsOn()) { sw.PowerOff(); WaitFor(sw, false, powerWait, powerTimeout, deadline); }
                         log.Info("power is off (verified): the node is fenced; powering on");
                         try { sw.PowerOn(); WaitFor(sw, true, powerWait, powerTimeout, deadline); }
-                        catch (Exception e) when (e is IpmiTimeoutException or IpmiProtocolException or IpmiRefusedException or FenceDeviceException)
+                        catch (FenceDeviceException e)
                         {
                             log.Warn($"power on after a verified off failed ({e.Message}); the node stays off but is fenced");
                         }
@@ -239,9 +238,6 @@ public static class FenceHost
                     return Fail(log, $"unrecognised action '{action}'");
             }
         }
-        catch (IpmiTimeoutException e) { return Fail(log, e.Message); }
-        catch (IpmiRefusedException e) { return Fail(log, e.Message); }
-        catch (IpmiProtocolException e) { return Fail(log, $"garbled reply from the device: {e.Message}"); }
         catch (FenceDeviceException e) { return Fail(log, e.Message); }
         catch (FenceConfigException e) { return Fail(log, e.Message); }
         catch (System.Net.Sockets.SocketException e) { return Fail(log, $"cannot reach the device: {e.Message}"); }
@@ -336,5 +332,9 @@ public static class FenceHost
     }
 }
 
-/// <summary>The device answered, but not as a fence needs (state never reached, refused command).</summary>
-public sealed class FenceDeviceException(string message) : Exception(message);
+/// <summary>
+/// Anything a device or its protocol reports that ends the action with exit 1: unreachable,
+/// refused, garbled, or a state never reached. Protocol clients derive their own kinds from it,
+/// so the host needs no knowledge of any protocol.
+/// </summary>
+public class FenceDeviceException(string message) : Exception(message);

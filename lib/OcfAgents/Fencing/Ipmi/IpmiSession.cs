@@ -9,7 +9,7 @@ namespace OcfAgents.Fencing.Ipmi;
 public enum IpmiInterface { Lan, LanPlus }
 
 /// <summary>The BMC refused something with a meaningful code (wrong password, privilege, …).</summary>
-public sealed class IpmiRefusedException(string message) : Exception(message);
+public sealed class IpmiRefusedException(string message) : FenceDeviceException(message);
 
 /// <summary>How to reach and log in to one BMC. The password is bytes, never a string in a log.</summary>
 public sealed record IpmiTarget
@@ -108,7 +108,7 @@ public sealed class IpmiSession : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(data, id);
             Command("Close Session", IpmiCommand.NetFnApp, IpmiCommand.CloseSession, data, attempts: 1, packetTimeout: TimeSpan.FromMilliseconds(300));
         }
-        catch (Exception e) when (e is IpmiTimeoutException or IpmiProtocolException or IpmiRefusedException)
+        catch (FenceDeviceException e)
         {
             _log.Debug($"close session: {e.Message}");
         }

@@ -1,11 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
+using OcfAgents.Fencing;
 using OcfAgents.Sys;
 
 namespace OcfAgents.Fencing.Ipmi;
 
 /// <summary>Nothing usable came back from the BMC before the retries or the deadline ran out.</summary>
-public sealed class IpmiTimeoutException(string message) : Exception(message);
+public sealed class IpmiTimeoutException(string message) : FenceDeviceException(message);
 
 /// <summary>
 /// One UDP socket to the BMC. Each exchange sends a request and waits for a reply that

@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
+using OcfAgents.Fencing;
 
 namespace OcfAgents.Fencing.Ipmi;
 
 /// <summary>A reply that does not follow the wire format: garbled, truncated or foreign.</summary>
-public sealed class IpmiProtocolException(string message) : Exception(message);
+public sealed class IpmiProtocolException(string message) : FenceDeviceException("garbled reply from the device: " + message);
 
 /// <summary>
 /// An IPMI request or response message (IPMI v2.0 §13.8, table 13-4 for LAN):

@@ -54,8 +54,7 @@ public static class FenceHost
         var stderr = new StreamWriter(new FdStream(2), new UTF8Encoding(false), 4096) { AutoFlush = true };
         try
         {
-            var env = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
-                .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? "", StringComparer.Ordinal);
+            var env = Ocf.OcfHost.ReadEnvironment();
             var programName = Path.GetFileName(Environment.GetCommandLineArgs().FirstOrDefault() ?? device.AgentName);
             var external = programName.StartsWith("xcat-", StringComparison.Ordinal)
                 || (args.Length > 0 && ExternalOnlyOps.Contains(args[0], StringComparer.Ordinal));

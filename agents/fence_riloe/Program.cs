@@ -1,0 +1,4 @@
+using OcfAgents.Agents.FenceRiloe;
+using OcfAgents.Fencing;
+
+return FenceHost.Main(new RiloeFenceDevice(), args);

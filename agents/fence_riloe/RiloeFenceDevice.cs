@@ -1,0 +1,151 @@
+using OcfAgents.Fencing;
+using OcfAgents.Fencing.Ribcl;
+using OcfAgents.Logging;
+using OcfAgents.Sys;
+
+namespace OcfAgents.Agents.FenceRiloe;
+
+/// <summary>
+/// fence_riloe / external/xcat-riloe: power fencing through an HP iLO with RIBCL over TLS, on
+/// the raw stream (iLO, iLO2) or POST /ribcl (iLO3 and later). Options are fence_ilo's;
+/// external/ parameters are external/riloe's (the seed's seven, plus the proxy pair), plus port.
+///
+/// | action | power method (default)        | button method                 |
+/// |--------|-------------------------------|-------------------------------|
+/// | off    | SET_HOST_POWER HOST_POWER=No  | HOLD_PWR_BTN                  |
+/// | on     | SET_HOST_POWER HOST_POWER=Yes | PRESS_PWR_BTN                 |
+/// | cycle  | RESET_SERVER or COLD_BOOT_SERVER (reset_command), only with method=cycle / ilo_can_reset |
+/// Every change is followed by GET_HOST_POWER_STATUS until the state is confirmed.
+/// </summary>
+public sealed class RiloeFenceDevice : FenceDevice
+{
+    public override string AgentName => "fence_riloe";
+    public override string ExternalName => "xcat-riloe";
+    public override string ShortDesc => "Fence agent for HP iLO (RIBCL over TLS)";
+    public override string LongDesc =>
+        "fence_riloe powers a node off and on through its HP Integrated Lights-Out processor, speaking RIBCL " +
+        "over TLS itself: the raw XML stream of iLO and iLO2, or POST /ribcl of iLO3 and later. The iLO's " +
+        "certificate is verified unless ssl_insecure is set. Every action verifies the final power state. " +
+        "Options are those of fence_ilo.";
+    public override string VendorUrl => "https://www.hpe.com/";
+
+    public override IReadOnlyList<FenceParameter> DeviceParameters { get; } =
+    [
+        new() { Name = "ip", ShortDesc = "IP address or hostname of the iLO", Short = 'a', ValueName = "ip", Required = true, Aliases = ["ipaddr"] },
+        new() { Name = "ipport", ShortDesc = "TCP port of the iLO", Short = 'u', ValueName = "port", Kind = FenceKind.Integer, Default = "443" },
+        new() { Name = "username", ShortDesc = "Login name", Short = 'l', ValueName = "name", Required = true, Aliases = ["login"] },
+        new() { Name = "password", ShortDesc = "Login password", Short = 'p', ValueName = "password", Secret = true, Aliases = ["passwd"] },
+        new() { Name = "ssl_insecure", ShortDesc = "Do not verify the iLO's TLS certificate", Kind = FenceKind.Boolean, ValueName = null, Default = "0" },
+        new() { Name = "ssl_ca_file", ShortDesc = "PEM file with the CA (or the iLO's own certificate) to trust instead of the system's", ValueName = "file" },
+        new() { Name = "ssl", ShortDesc = "Accepted for compatibility: TLS is always used", Short = 'z', Kind = FenceKind.Boolean, ValueName = null },
+        new() { Name = "ssl_secure", ShortDesc = "Accepted for compatibility: the certificate is verified unless ssl_insecure", Kind = FenceKind.Boolean, ValueName = null },
+        new() { Name = "ribcl_version", ShortDesc = "RIBCL version to speak, 1.2 or 2.0", Short = 'r', ValueName = "version", Kind = FenceKind.Select, Choices = ["1.2", "2.0"], Default = "2.0" },
+        new() { Name = "transport", ShortDesc = "raw (iLO, iLO2: XML over TLS) or http (iLO3 and later: POST /ribcl)", ValueName = "transport", Kind = FenceKind.Select, Choices = ["raw", "http"], Default = "raw" },
+        new() { Name = "power_method", ShortDesc = "How to switch power: power (SET_HOST_POWER) or button (HOLD_PWR_BTN / PRESS_PWR_BTN)", ValueName = "method", Kind = FenceKind.Select, Choices = ["power", "button"], Default = "power" },
+        new() { Name = "reset_command", ShortDesc = "The iLO command for method=cycle: reset (RESET_SERVER) or cold_boot (COLD_BOOT_SERVER)", ValueName = "command", Kind = FenceKind.Select, Choices = ["reset", "cold_boot"], Default = "reset" },
+        new() { Name = "proxy_host", ShortDesc = "HTTP proxy to reach the iLO through (CONNECT)", ValueName = "host" },
+        new() { Name = "proxy_port", ShortDesc = "TCP port of the HTTP proxy", ValueName = "port", Kind = FenceKind.Integer, Default = "3128" },
+    ];
+
+    public override IReadOnlyList<ExternalParameter> ExternalParameters { get; } =
+    [
+        new("hostlist", "ilo target hostname", "Contains the hostname that the ilo controls", Required: true, Unique: true),
+        new("ilo_hostname", "ilo device hostname", "The hostname of the ilo device", Required: true, Unique: true),
+        new("ilo_user", "ilo user", "The user for connecting to the ilo device", Default: "Administrator", Required: true),
+        new("ilo_password", "password", "The password for the ilo device user", Required: true, Secret: true),
+        new("ilo_can_reset", "Device can reset", "1: reset uses RESET_SERVER (or COLD_BOOT_SERVER, see ilo_reset_command) when the host is on; 0: off, verified, then on.", Default: "0"),
+        new("ilo_protocol", "ILO Protocol", "RIBCL version supported by the ILO device: 1.2 or 2.0", Default: "1.2"),
+        new("ilo_powerdown_method", "Power down method", "power: SET_HOST_POWER; button: hold the power button (HOLD_PWR_BTN), press it to power on.", Default: "power"),
+        new("ilo_proxyhost", "Proxy hostname", "proxy hostname if required to access ILO board"),
+        new("ilo_proxyport", "Proxy port", "proxy port if required to access ILO board; ignored if ilo_proxyhost is not set", Default: "3128"),
+        new("ilo_port", "iLO TCP port", "The TCP port of the iLO (external/riloe has no such parameter).", Default: "443", ConfigName: false),
+        new("ilo_transport", "RIBCL transport", "raw (iLO, iLO2) or http (POST /ribcl, iLO3 and later).", Default: "raw", ConfigName: false),
+        new("ilo_ca_file", "CA file", "PEM file with the CA (or the iLO's own certificate) to verify the iLO against.", ConfigName: false),
+        new("ilo_ssl_insecure", "Skip certificate check", "1: do not verify the iLO's certificate.", Default: "0", ConfigName: false),
+        new("ilo_reset_command", "Reset command", "reset (RESET_SERVER) or cold_boot (COLD_BOOT_SERVER), used when ilo_can_reset is 1.", Default: "reset", ConfigName: false),
+    ];
+
+    public override (string Id, string Name, string Description, string Url) ExternalInfo =>
+        ("iLO STONITH device", "HP iLO STONITH external device (OcfAgents, RIBCL over TLS)",
+         "Power fencing through an HP iLO with RIBCL over TLS (raw stream or POST /ribcl). reset is off, verified, then on (or the iLO's reset with ilo_can_reset).",
+         "https://www.hpe.com/");
+
+    public override IReadOnlyList<string> ExternalHosts(Func<string, string?> env) =>
+        env("hostlist")?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) ?? [];
+
+    public override void MapExternal(Func<string, string?> env, FenceOptions into)
+    {
+        into.Set("ip", env("ilo_hostname") ?? "");
+        into.Set("username", env("ilo_user") ?? "Administrator");
+        if (env("ilo_password") is { } password) into.Set("password", password);
+        var canReset = env("ilo_can_reset") ?? "0";
+        into.Set("method", canReset.Trim() is "0" or "" ? "onoff" : "cycle");
+        into.Set("ribcl_version", env("ilo_protocol") ?? "1.2");
+        into.Set("power_method", env("ilo_powerdown_method") ?? "power");
+        if (env("ilo_proxyhost") is { Length: > 0 } proxy)
+        {
+            into.Set("proxy_host", proxy);
+            if (env("ilo_proxyport") is { } proxyPort) into.Set("proxy_port", proxyPort);
+        }
+        if (env("ilo_port") is { } port) into.Set("ipport", port);
+        if (env("ilo_transport") is { } transport) into.Set("transport", transport);
+        if (env("ilo_ca_file") is { Length: > 0 } ca) into.Set("ssl_ca_file", ca);
+        if (env("ilo_ssl_insecure") is { } insecure) into.Set("ssl_insecure", insecure);
+        if (env("ilo_reset_command") is { } reset) into.Set("reset_command", reset);
+    }
+
+    public override void Validate(FenceOptions o)
+    {
+        foreach (var name in (string[])["ipport", "proxy_port"])
+        {
+            var port = o.Integer(name, 1);
+            if (port is < 1 or > 65535) throw new FenceConfigException($"parameter {name}: {port} is not a TCP port");
+        }
+        if (o.Get("ssl_ca_file") is { Length: > 0 } ca)
+        {
+            if (o.Flag("ssl_insecure")) throw new FenceConfigException("ssl_ca_file and ssl_insecure contradict each other: verify against the file, or not at all");
+            if (!File.Exists(ca)) throw new FenceConfigException($"parameter ssl_ca_file: {ca} does not exist");
+        }
+    }
+
+    public override IPowerSwitch Connect(FenceOptions o, byte[] password, Deadline deadline, Log log)
+    {
+        var target = new RibclTarget
+        {
+            Host = o.Require("ip"),
+            Port = (int)o.Integer("ipport", 443),
+            User = o.Require("username"),
+            Password = password,
+            Version = o.Get("ribcl_version") ?? "2.0",
+            Transport = o.Get("transport") == "http" ? RibclTransport.Http : RibclTransport.Raw,
+            CaFile = o.Get("ssl_ca_file") is { Length: > 0 } ca ? ca : null,
+            Insecure = o.Flag("ssl_insecure"),
+            ProxyHost = o.Get("proxy_host") is { Length: > 0 } proxy ? proxy : null,
+            ProxyPort = (int)o.Integer("proxy_port", 3128),
+            // One request is connect + TLS + script + reply; login_timeout bounds it (an iLO2 takes ~1-3 s).
+            RequestTimeout = o.Seconds("login_timeout", TimeSpan.FromSeconds(5)),
+        };
+        return new Switch(new RibclClient(target, deadline, log), o.Get("power_method") == "button", o.Get("reset_command") == "cold_boot");
+    }
+
+    private sealed class Switch(RibclClient ilo, bool button, bool coldBoot) : IPowerSwitch
+    {
+        public bool IsOn() => ilo.IsPowerOn();
+
+        public void PowerOn()
+        {
+            if (button) ilo.Execute("SERVER_INFO", "write", "PRESS_PWR_BTN");
+            else ilo.Execute("SERVER_INFO", "write", "SET_HOST_POWER", ("HOST_POWER", "Yes"));
+        }
+
+        public void PowerOff()
+        {
+            if (button) ilo.Execute("SERVER_INFO", "write", "HOLD_PWR_BTN");
+            else ilo.Execute("SERVER_INFO", "write", "SET_HOST_POWER", ("HOST_POWER", "No"));
+        }
+
+        public void PowerCycle() => ilo.Execute("SERVER_INFO", "write", coldBoot ? "COLD_BOOT_SERVER" : "RESET_SERVER");
+
+        public void Dispose() { }
+    }
+}

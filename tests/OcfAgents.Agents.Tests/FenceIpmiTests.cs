@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OcfAgents.Agents.Tests.Support;
 
 namespace OcfAgents.Agents.Tests;
@@ -11,8 +10,7 @@ public sealed class FenceIpmiTests(IpmiSim sim) : IClassFixture<IpmiSim>
 
     private AgentResult Fence(string action, string extra = "") => Run.Fence(Agent, [], sim.Stdin(action, extra));
 
-    private static string ErrorLine(AgentResult r) =>
-        Assert.Single(r.Stderr.Split('\n'), l => l.Contains("ERROR:", StringComparison.Ordinal));
+    private static string ErrorLine(AgentResult r) => FenceChecks.ErrorLine(r);
 
     [Theory]
     [InlineData("lanplus=1\ncipher=3\n")]
@@ -168,31 +166,7 @@ public sealed class FenceIpmiTests(IpmiSim sim) : IClassFixture<IpmiSim>
     {
         sim.SetPower(true);
         var debug = Path.Combine(sim.Dir, "debug.log");
-        var psi = new ProcessStartInfo(Agent) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.Environment.Clear();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardInput.Write(sim.Stdin("reboot", $"lanplus=1\npower_wait=1\nverbose=1\ndebug_file={debug}\n"));
-        p.StandardInput.Close();
-        var scans = 0;
-        while (!p.HasExited)
-        {
-            foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
-            {
-                try { Assert.DoesNotContain(IpmiSim.Password, File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ')); }
-                catch (IOException) { }
-                catch (UnauthorizedAccessException) { }
-            }
-            scans++;
-        }
-        p.WaitForExit();
-        Assert.Equal(0, p.ExitCode);
-        Assert.True(scans > 0, "the agent ended before /proc could be scanned once");
-        Assert.DoesNotContain(IpmiSim.Password, await stdout + await stderr);
-        Assert.True(File.Exists(debug));
-        Assert.DoesNotContain(IpmiSim.Password, File.ReadAllText(debug));
-        Assert.Contains("DEBUG", File.ReadAllText(debug));
+        await FenceChecks.AssertSecretNeverShown(Agent, sim.Stdin("reboot", $"lanplus=1\npower_wait=1\nverbose=1\ndebug_file={debug}\n"), IpmiSim.Password, debug);
     }
 
     [Fact]
@@ -210,19 +184,7 @@ public sealed class FenceIpmiTests(IpmiSim sim) : IClassFixture<IpmiSim>
 
     // ---- cluster-glue external/ API -----------------------------------------------------------------
 
-    /// <summary>Runs cluster-glue's stonith CLI with our plugin in a private copy of external/ (mount namespace).</summary>
-    private AgentResult Stonith(params string[] args)
-    {
-        var ext = Path.Combine(sim.Dir, "external");
-        if (!Directory.Exists(ext))
-        {
-            Directory.CreateDirectory(ext);
-            File.Copy(Built.Release("xcat-ipmi"), Path.Combine(ext, "xcat-ipmi"));
-            File.SetUnixFileMode(Path.Combine(ext, "xcat-ipmi"), (UnixFileMode)0b111_101_101);
-        }
-        return Run.Command(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c",
-            "mount --bind \"$0\" /usr/lib/stonith/plugins/external && exec stonith \"$@\"", ext, "-t", "external/xcat-ipmi", .. args]);
-    }
+    private AgentResult Stonith(params string[] args) => FenceChecks.Stonith(sim.Dir, "xcat-ipmi", args);
 
     private string[] Params(string iface = "lanplus") =>
         ["hostname=node2", "ipaddr=127.0.0.1", $"port={sim.Port}", $"userid={IpmiSim.User}", $"passwd={IpmiSim.Password}", $"interface={iface}"];

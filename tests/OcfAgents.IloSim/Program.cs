@@ -10,6 +10,7 @@ using OcfAgents.Fencing.Ribcl;
 // answers, plus POST /ribcl as iLO3+ does, plus an HTTP CONNECT proxy in front of it.
 //
 //   dotnet OcfAgents.IloSim.dll --dir DIR [--user admin] [--fault none|stall|garble|truncate]
+//                               [--bind 127.0.0.1] [--port 0]
 //
 // DIR/password  the login password (read at start; "secret" if absent)
 // DIR/power     "on" or "off": the host's power, read and written per command (tests set it too)
@@ -31,7 +32,8 @@ using OcfAgents.Fencing.Ribcl;
 // | anything else                     | 0x0001 syntax error + close                                 |
 var options = ParseArgs(args);
 var dir = options.GetValueOrDefault("dir") ?? throw new ArgumentException("--dir DIR is required");
-var sim = new IloSim(dir, options.GetValueOrDefault("user") ?? "admin", options.GetValueOrDefault("fault") ?? "none");
+var sim = new IloSim(dir, options.GetValueOrDefault("user") ?? "admin", options.GetValueOrDefault("fault") ?? "none",
+    IPAddress.Parse(options.GetValueOrDefault("bind") ?? "127.0.0.1"), int.Parse(options.GetValueOrDefault("port") ?? "0"));
 await sim.RunAsync();
 return 0;
 
@@ -42,7 +44,7 @@ static Dictionary<string, string> ParseArgs(string[] args)
     return d;
 }
 
-internal sealed class IloSim(string dir, string user, string fault)
+internal sealed class IloSim(string dir, string user, string fault, IPAddress bind, int port)
 {
     private readonly object _lock = new();
     private readonly string _user = user;
@@ -55,8 +57,8 @@ internal sealed class IloSim(string dir, string user, string fault)
         _cert = MakeCertificate();
         File.WriteAllText(Path.Combine(dir, "cert.pem"), _cert.ExportCertificatePem() + "\n");
         if (!File.Exists(Path.Combine(dir, "power"))) File.WriteAllText(Path.Combine(dir, "power"), "on\n");
-        var ilo = new TcpListener(IPAddress.Loopback, 0);
-        var proxy = new TcpListener(IPAddress.Loopback, 0);
+        var ilo = new TcpListener(bind, port);
+        var proxy = new TcpListener(bind, 0);
         ilo.Start();
         proxy.Start();
         _iloPort = ((IPEndPoint)ilo.LocalEndpoint).Port;
@@ -75,12 +77,12 @@ internal sealed class IloSim(string dir, string user, string fault)
         }
     }
 
-    private static X509Certificate2 MakeCertificate()
+    private X509Certificate2 MakeCertificate()
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=ilo-sim", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
+        san.AddIpAddress(bind);
         san.AddDnsName("localhost");
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
@@ -191,14 +193,14 @@ internal sealed class IloSim(string dir, string user, string fault)
             head.Add(one[0]);
         }
         var line = Encoding.ASCII.GetString(head.ToArray()).Split("\r\n")[0].Split(' ');
-        if (line.Length < 3 || line[0] != "CONNECT" || line[1] != $"127.0.0.1:{_iloPort}")
+        if (line.Length < 3 || line[0] != "CONNECT" || line[1] != $"{bind}:{_iloPort}")
         {
             await stream.WriteAsync("HTTP/1.1 403 Forbidden\r\n\r\n"u8.ToArray());
             return;
         }
         Event($"proxy CONNECT {line[1]}");
         using var upstream = new TcpClient();
-        await upstream.ConnectAsync(IPAddress.Loopback, _iloPort);
+        await upstream.ConnectAsync(bind, _iloPort);
         await stream.WriteAsync("HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray());
         var up = upstream.GetStream();
         await Task.WhenAny(stream.CopyToAsync(up), up.CopyToAsync(stream));

@@ -224,10 +224,8 @@ public sealed class RibclReply
 {
     public List<RibclElement> Documents { get; } = [];
 
-    /// <summary>Every RESPONSE element, in order.</summary>
-    public IEnumerable<(int Status, string Message)> Responses =>
-        Documents.SelectMany(d => d.Children).Where(e => e.Name == "RESPONSE").Select(e =>
-            (ParseStatus(e.Attribute("STATUS")), e.Attribute("MESSAGE") ?? e.Attribute("MSG") ?? ""));
+    /// <summary>Every RESPONSE element, in order (MESSAGE, or MSG as some firmware spells it).</summary>
+    public List<(int Status, string Message)> Responses { get; } = [];
 
     public RibclElement? Find(string name) =>
         Documents.SelectMany(d => d.Children).FirstOrDefault(e => e.Name == name);
@@ -291,6 +289,8 @@ public sealed class RibclReply
         if (stack.Count > 0) throw new RibclProtocolException($"reply ends inside <{stack.Peek().Name}> (truncated)");
         if (sawDeclaration) throw new RibclProtocolException("reply ends after <?xml?> without a document (truncated)");
         if (reply.Documents.Count == 0) throw new RibclProtocolException("empty reply");
+        foreach (var e in reply.Documents.SelectMany(d => d.Children).Where(e => e.Name == "RESPONSE"))
+            reply.Responses.Add((ParseStatus(e.Attribute("STATUS")), e.Attribute("MESSAGE") ?? e.Attribute("MSG") ?? ""));
         return reply;
     }
 

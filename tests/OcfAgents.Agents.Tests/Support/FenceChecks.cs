@@ -1,0 +1,66 @@
+using System.Diagnostics;
+
+namespace OcfAgents.Agents.Tests.Support;
+
+/// <summary>What every fencing plugin's tests check the same way.</summary>
+public static class FenceChecks
+{
+    public static string ErrorLine(AgentResult r) =>
+        Assert.Single(r.Stderr.Split('\n'), l => l.Contains("ERROR:", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Runs cluster-glue's stonith CLI with <paramref name="plugin"/> in a private copy of
+    /// external/ (a mount namespace; the host's directory is not touched). <paramref name="binds"/>
+    /// are extra (source, target) bind mounts inside the same namespace.
+    /// </summary>
+    public static AgentResult Stonith(string workDir, string plugin, IReadOnlyList<string> args, params (string Source, string Target)[] binds)
+    {
+        var ext = Path.Combine(workDir, "external");
+        if (!Directory.Exists(ext))
+        {
+            Directory.CreateDirectory(ext);
+            File.Copy(Built.Release(plugin), Path.Combine(ext, plugin));
+            // cluster-glue refuses plugins that are group- or other-writable.
+            File.SetUnixFileMode(Path.Combine(ext, plugin), (UnixFileMode)0b111_101_101);
+        }
+        var mounts = string.Concat(binds.Select((_, i) => $"mount --bind \"${{{2 * i + 1}}}\" \"${{{2 * i + 2}}}\" && "));
+        var script = "mount --bind \"$0\" /usr/lib/stonith/plugins/external && " + mounts + $"shift {binds.Length * 2}; exec stonith \"$@\"";
+        return Run.Command(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, ext,
+            .. binds.SelectMany(b => new[] { b.Source, b.Target }), "-t", $"external/{plugin}", .. args]);
+    }
+
+    /// <summary>
+    /// Runs a fence agent with <paramref name="stdin"/> and a bare environment, scanning every
+    /// /proc/*/cmdline while it runs; asserts <paramref name="secret"/> never appears there, on its
+    /// stdout/stderr or in <paramref name="debugFile"/>, and that the action succeeded.
+    /// </summary>
+    public static async Task AssertSecretNeverShown(string agent, string stdin, string secret, string debugFile)
+    {
+        var psi = new ProcessStartInfo(agent) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.Environment.Clear();
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        var scans = 0;
+        while (!p.HasExited)
+        {
+            foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
+            {
+                try { Assert.DoesNotContain(secret, File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ')); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+            scans++;
+        }
+        p.WaitForExit();
+        var output = await stdout + await stderr;
+        Assert.True(p.ExitCode == 0, output);
+        Assert.True(scans > 0, "the agent ended before /proc could be scanned once");
+        Assert.DoesNotContain(secret, output);
+        Assert.True(File.Exists(debugFile));
+        Assert.DoesNotContain(secret, File.ReadAllText(debugFile));
+        Assert.Contains("DEBUG", File.ReadAllText(debugFile));
+    }
+}

@@ -59,6 +59,10 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     public static unsafe partial nint Write(int fd, byte* buf, nint count);
 
+    /// <summary>setenv(3): unlike Environment.SetEnvironmentVariable, visible to native getenv (OpenSSL).</summary>
+    [LibraryImport("libc", EntryPoint = "setenv", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int SetEnv(string name, string value, int overwrite);
+
     [LibraryImport("libc", EntryPoint = "_exit")]
     public static partial void Exit(int status);
 

@@ -56,7 +56,7 @@ public sealed class RiloeFenceDevice : FenceDevice
         new("ilo_can_reset", "Device can reset", "1: reset uses RESET_SERVER (or COLD_BOOT_SERVER, see ilo_reset_command) when the host is on; 0: off, verified, then on.", Default: "0"),
         new("ilo_protocol", "ILO Protocol", "RIBCL version supported by the ILO device: 1.2 or 2.0", Default: "1.2"),
         new("ilo_powerdown_method", "Power down method", "power: SET_HOST_POWER; button: hold the power button (HOLD_PWR_BTN), press it to power on.", Default: "power"),
-        new("ilo_proxyhost", "Proxy hostname", "proxy hostname if required to access ILO board"),
+        new("ilo_proxyhost", "Proxy hostname", "proxy hostname if required to access ILO board; empty or - for none"),
         new("ilo_proxyport", "Proxy port", "proxy port if required to access ILO board; ignored if ilo_proxyhost is not set", Default: "3128"),
         new("ilo_port", "iLO TCP port", "The TCP port of the iLO (external/riloe has no such parameter).", Default: "443", ConfigName: false),
         new("ilo_transport", "RIBCL transport", "raw (iLO, iLO2) or http (POST /ribcl, iLO3 and later).", Default: "raw", ConfigName: false),
@@ -82,7 +82,8 @@ public sealed class RiloeFenceDevice : FenceDevice
         into.Set("method", canReset.Trim() is "0" or "" ? "onoff" : "cycle");
         into.Set("ribcl_version", env("ilo_protocol") ?? "1.2");
         into.Set("power_method", env("ilo_powerdown_method") ?? "power");
-        if (env("ilo_proxyhost") is { Length: > 0 } proxy)
+        // "-" is "no proxy" for the positional (stonith -p / stonith_host) form, which cannot leave a value empty.
+        if (env("ilo_proxyhost") is { Length: > 0 } proxy && proxy != "-")
         {
             into.Set("proxy_host", proxy);
             if (env("ilo_proxyport") is { } proxyPort) into.Set("proxy_port", proxyPort);

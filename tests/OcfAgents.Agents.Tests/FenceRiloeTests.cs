@@ -278,7 +278,7 @@ public sealed class FenceRiloeTests(IloSim sim) : IClassFixture<IloSim>
     {
         var names = Run.Fence(Built.Release("xcat-riloe"), ["getconfignames"]);
         Assert.Equal("hostlist\nilo_hostname\nilo_user\nilo_password\nilo_can_reset\nilo_protocol\nilo_powerdown_method\nilo_proxyhost\nilo_proxyport\n", names.Stdout);
-        var r = FenceChecks.Stonith(sim.Dir, "xcat-riloe", ["-p", "node7 ilo7 Administrator changeme 0 2.0 power proxy7 3128", "-l"]);
+        var r = FenceChecks.Stonith(sim.Dir, "xcat-riloe", ["-p", "node7 ilo7 Administrator changeme 0 2.0 power - 3128", "-l"]);
         Assert.True(r.Code == 0, r.ToString());
         Assert.Equal("node7", r.Stdout.Trim());
     }

@@ -119,4 +119,23 @@ public sealed class FenceIpmiSuite17Tests(FakeBmc bmc) : IClassFixture<FakeBmc>
         Assert.Equal(1, r.Code);
         Assert.Contains("wrong password for user 'admin'", FenceChecks.ErrorLine(r));
     }
+
+    [Fact]
+    public void A_privilege_above_the_users_limit_is_refused_at_RAKP_2_as_ipmitool_reports_it()
+    {
+        bmc.Fault = BmcFault.None;
+        var ipmitool = Run.Command(["ipmitool", "-I", "lanplus", "-C", "17", "-H", "127.0.0.1", "-p", bmc.Port.ToString(), "-U", "oper", "-L", "ADMINISTRATOR", "-E", "-v",
+            "chassis", "power", "status"], limit: TimeSpan.FromSeconds(60), env: new Dictionary<string, string> { ["IPMI_PASSWORD"] = "operpass" });
+        Assert.NotEqual(0, ipmitool.Code);
+        Assert.Contains("RAKP 2 message indicates an error : unauthorized role requested", ipmitool.Stderr);
+
+        var stdin = Stdin("status", "cipher=17\nprivlvl=administrator\n")
+            .Replace($"username={FakeBmc.User}", "username=oper").Replace($"password={FakeBmc.Password}", "password=operpass");
+        var r = Run.Fence(Agent, [], stdin);
+        Assert.Equal(1, r.Code);
+        Assert.Contains("user 'oper' may not have privilege Administrator (lower privlvl)", FenceChecks.ErrorLine(r));
+        bmc.PowerOn = true;
+        var oper = Run.Fence(Agent, [], stdin.Replace("privlvl=administrator", "privlvl=operator"));
+        Assert.True(oper.Code == 0, oper.ToString());
+    }
 }

@@ -21,18 +21,23 @@ public enum BmcFault
 /// <summary>
 /// A BMC that speaks RMCP+ with cipher suites 3 and 17 on a loopback UDP port — the stand-in
 /// for suite 17, which ipmi_sim lacks. Proven faithful by the real `ipmitool -I lanplus -C 17`.
-/// One user (admin/secret, administrator). Packets handled:
+/// Users: admin/secret (administrator) and oper/operpass (operator). Packets handled:
 ///
 /// | packet                                    | answer                                          |
 /// |-------------------------------------------|-------------------------------------------------|
 /// | sessionless IPMI (v1.5 or RMCP+ session 0)| Get Channel Auth Capabilities, Get Channel Cipher Suites, Get Device ID |
 /// | Open Session Request                      | suite 3 or 17 by the proposed algorithms        |
-/// | RAKP 1 / RAKP 3                           | RAKP 2 / RAKP 4 (status 0x0D unknown user, 0x0F bad RAKP 3 code) |
+/// | RAKP 1 / RAKP 3                           | RAKP 2 / RAKP 4 (status 0x0D unknown user, 0x0A role above the user's limit, 0x0F bad RAKP 3 code) |
 /// | in-session IPMI (integrity + AES checked) | Set Session Privilege, Get Chassis Status, Chassis Control, Close Session; else CC 0xC1 |
 /// </summary>
 public sealed class FakeBmc : IDisposable
 {
     public const string User = "admin", Password = "secret";
+    private static readonly Dictionary<string, (string Password, byte Limit)> Users = new()
+    {
+        [User] = (Password, 4),
+        ["oper"] = ("operpass", 3),
+    };
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
     private readonly Thread _thread;
     private readonly object _lock = new();
@@ -62,6 +67,7 @@ public sealed class FakeBmc : IDisposable
         public required CipherSuite Suite;
         public byte[] Rm = [], Rc = [], Guid = [], UserName = [];
         public byte Role;
+        public string Password = "";
         public SessionKeys? Keys;
         public uint OutSeq;
     }
@@ -166,9 +172,12 @@ public sealed class FakeBmc : IDisposable
         s.UserName = p.AsSpan(28, Math.Min(p[27], p.Length - 28)).ToArray();
         s.Rc = RandomNumberGenerator.GetBytes(16);
         s.Guid = RandomNumberGenerator.GetBytes(16);
-        if (Encoding.ASCII.GetString(s.UserName) != User)
+        if (!Users.TryGetValue(Encoding.ASCII.GetString(s.UserName), out var user))
             return Rmcp.V20(PayloadType.Rakp2, false, 0, 0, [p[0], 0x0D, 0, 0, .. Le(s.ConsoleId)], null);
-        var code = s.Suite.Hmac(CipherSuite.Key20(Encoding.ASCII.GetBytes(Password)),
+        if ((s.Role & 0x0F) > user.Limit)
+            return Rmcp.V20(PayloadType.Rakp2, false, 0, 0, [p[0], 0x0A, 0, 0, .. Le(s.ConsoleId)], null);
+        s.Password = user.Password;
+        var code = s.Suite.Hmac(CipherSuite.Key20(Encoding.ASCII.GetBytes(s.Password)),
             [.. Le(s.ConsoleId), .. Le(s.BmcId), .. s.Rm, .. s.Rc, .. s.Guid, s.Role, (byte)s.UserName.Length, .. s.UserName]);
         return Rmcp.V20(PayloadType.Rakp2, false, 0, 0, [p[0], 0, 0, 0, .. Le(s.ConsoleId), .. s.Rc, .. s.Guid, .. code], null);
     }
@@ -177,7 +186,7 @@ public sealed class FakeBmc : IDisposable
     private byte[]? Rakp3(byte[] p)
     {
         if (p.Length < 8 || !_sessions.TryGetValue(BinaryPrimitives.ReadUInt32LittleEndian(p.AsSpan(4)), out var s)) return null;
-        var kuid = CipherSuite.Key20(Encoding.ASCII.GetBytes(Password));
+        var kuid = CipherSuite.Key20(Encoding.ASCII.GetBytes(s.Password));
         var expected = s.Suite.Hmac(kuid, [.. s.Rc, .. Le(s.ConsoleId), s.Role, (byte)s.UserName.Length, .. s.UserName]);
         if (!CryptographicOperations.FixedTimeEquals(expected, p.AsSpan(8)))
             return Rmcp.V20(PayloadType.Rakp4, false, 0, 0, [p[0], 0x0F, 0, 0, .. Le(s.ConsoleId)], null);

@@ -413,11 +413,13 @@ public static class RakpStatus
         0x02 => "invalid session id",
         0x04 => "authentication algorithm not supported by the BMC",
         0x05 => "integrity algorithm not supported by the BMC",
-        0x09 => $"user '{target.User}' may not have privilege {target.Privilege} (lower privlvl)",
+        0x09 => "invalid role",
+        0x0A => $"user '{target.User}' may not have privilege {target.Privilege} (lower privlvl)",
         0x0D => $"unknown user name '{target.User}'",
         0x0F => "invalid integrity check value (wrong BMC key K_G?)",
-        0x11 => "no matching integrity algorithm",
-        0x12 => "no cipher suite matches the proposed algorithms (try the other cipher suite)",
+        0x10 => "confidentiality algorithm not supported by the BMC",
+        0x11 => "no cipher suite matches the proposed algorithms (try the other cipher suite)",
+        0x12 => "illegal or unrecognized parameter",
         _ => $"status 0x{status:x2}",
     };
 }

@@ -35,4 +35,13 @@ public static class PathText
     public static string ResolveLinkText(string linkPath, string linkText) =>
         linkText.StartsWith('/') ? Normalize(linkText)
             : Normalize(Path.Combine(Path.GetDirectoryName(linkPath) ?? "/", linkText));
+
+    /// <summary>realpath(3): every symlink resolved; null when the path (or a parent) does not exist.</summary>
+    public static string? Real(string path)
+    {
+        var p = Native.RealPath(path, 0);
+        if (p == 0) return null;
+        try { return System.Runtime.InteropServices.Marshal.PtrToStringUTF8(p); }
+        finally { Native.Free(p); }
+    }
 }

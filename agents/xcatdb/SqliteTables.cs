@@ -1,0 +1,67 @@
+using OcfAgents.Logging;
+using OcfAgents.Ocf;
+using OcfAgents.Sys;
+
+namespace OcfAgents.Agents.XcatDb;
+
+/// <summary>
+/// SQLite has no server: xCAT opens one file per table in /etc/xcat. "Running" here means this
+/// node activated the tables (a state file in state_dir, on tmpfs) and they are readable where
+/// they must be — on the shared storage.
+///
+/// | monitor finds                                          | answer |
+/// |--------------------------------------------------------|--------|
+/// | no activation record                                   | 7      |
+/// | record, site.sqlite missing or off the shared storage  | 1      |
+/// | record, site.sqlite readable (depth 10: quick_check ok) | 0     |
+/// </summary>
+public sealed class SqliteTables(XcatDbConfig config, Log log, string instance) : IDatabase
+{
+    private string Site => Path.Combine(config.SqliteDir, "site.sqlite");
+    private string Record => Path.Combine(config.StateDir, $"{instance}.sqlite-active");
+
+    public OcfResult Monitor(int level, Deadline deadline)
+    {
+        if (!File.Exists(Record)) return OcfResult.NotRunning;
+        if (Preflight() is { IsSuccess: false } bad) return bad with { Code = OcfExit.Generic };
+        if (level < 10) return OcfResult.Success;
+        // PRAGMA quick_check reads every page; "ok" is its only healthy answer.
+        var check = ProcessRunner.Run(new ProcessSpec(["sqlite3", "-readonly", "-batch", "-bail", Site, "PRAGMA quick_check;"]), deadline);
+        var answer = (check.Stdout + check.Stderr).Trim();
+        if (check.Succeeded && answer == "ok") return OcfResult.Success;
+        if (check.ExitCode == 127 || check.Stderr.Contains("No such file", StringComparison.Ordinal) && !File.Exists(Site))
+            return OcfResult.Fail(OcfExit.NotInstalled, "sqlite3 is not installed (needed for the depth-10 check)");
+        var first = answer.Split('\n')[0];
+        return OcfResult.Fail(OcfExit.Generic, $"{Site} fails PRAGMA quick_check: {(first.Length > 0 ? first : $"sqlite3 exit {check.ExitCode}")}");
+    }
+
+    public OcfResult Start(Deadline deadline)
+    {
+        if (Preflight() is { IsSuccess: false } bad) return bad;
+        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AtomicFs.WriteFileAtomic(Record, System.Text.Encoding.UTF8.GetBytes(Site + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        log.Info($"SQLite tables in {config.SqliteDir} active");
+        return OcfResult.Success;
+    }
+
+    public OcfResult Stop(Deadline deadline)
+    {
+        if (File.Exists(Record)) AtomicFs.Unlink(Record);
+        log.Info($"SQLite tables in {config.SqliteDir} released");
+        return OcfResult.Success;
+    }
+
+    public OcfResult Preflight()
+    {
+        if (!File.Exists(Site))
+            return OcfResult.Fail(OcfExit.NotInstalled, $"{Site} does not exist: no xCAT SQLite tables here (is the shared storage active? start shareddata first)");
+        if (config.SharedRoot is { } root)
+        {
+            var real = PathText.Real(Site) ?? Site;
+            if (!PathText.IsWithin(real, PathText.Real(root) ?? root))
+                return OcfResult.Fail(OcfExit.NotConfigured, $"SQLite tables not on shared_root {root}: {Site} resolves to {real}; link {config.SqliteDir} to the shared storage (shareddata) first");
+        }
+        if (AtomicFs.ReadableError(Site) is { } error) return OcfResult.Fail(OcfExit.Permission, $"{Site} is not readable: {error}");
+        return OcfResult.Success;
+    }
+}

@@ -1,0 +1,107 @@
+using OcfAgents.Ocf;
+using OcfAgents.Xcat;
+
+namespace OcfAgents.Agents.XcatDb;
+
+/// <summary>
+/// ocf:xcat:xcatdb — xCAT's database, on the engine /etc/xcat/cfgloc names.
+///
+/// | condition                                                              | code | actions            |
+/// |------------------------------------------------------------------------|------|--------------------|
+/// | engine does not match cfgloc (both quoted); cfgloc malformed/unreadable | 6    | all but stop       |
+/// | datadir missing for postgresql/mysql; a path parameter relative         | 6    | all                |
+/// | data (datadir / SQLite tables) resolves outside shared_root            | 6    | start, validate    |
+/// | server binaries, run-as user, or the data directory missing on this node | 5  | start, validate    |
+/// | port in use by another program; postmaster.pid names a foreign process | 1    | start              |
+/// | server not ours, not ready, not accepting; health query fails (10)     | 1    | monitor            |
+/// </summary>
+public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
+{
+    public static readonly Parameter<string> Engine = Param.Choice("engine", "Database engine",
+        "The engine xCAT's tables are in. It must agree with the cfgloc file: Pg: is postgresql, mysql: is mysql, " +
+        "no cfgloc is sqlite. (mysql, for MariaDB/MySQL, is not supported yet.)", ["sqlite", "postgresql"], "sqlite");
+
+    public static readonly Parameter<string> CfglocPath = Param.AbsolutePath("cfgloc", "xCAT's cfgloc file",
+        "The file xCAT reads to find its database (DRIVER:DSN|USER|PASSWORD). Its password is used for the depth-10 " +
+        "health query and never appears in a command line or a log.", @default: "/etc/xcat/cfgloc");
+
+    public static readonly Parameter<string> SharedRoot = Param.AbsolutePath("shared_root", "Mount point of the shared storage",
+        "When set, the data directory (or the SQLite tables) must resolve to a path inside it: the database must " +
+        "run from the shared storage, never from a node's local disk.");
+
+    public static readonly Parameter<string> DataDir = Param.AbsolutePath("datadir", "Server data directory",
+        "PostgreSQL's PGDATA (the directory with PG_VERSION and postgresql.conf) or MariaDB's datadir, on the " +
+        "shared storage. Required for postgresql and mysql.");
+
+    public static readonly Parameter<string> SqliteDir = Param.AbsolutePath("sqlite_dir", "Directory of the SQLite tables",
+        "Where xCAT keeps one .sqlite file per table (site.sqlite, …) when there is no cfgloc.", @default: "/etc/xcat");
+
+    public static readonly Parameter<string> BinDir = Param.AbsolutePath("bindir", "Server binaries",
+        "Directory with postgres and psql. Unset: the newest /usr/lib/postgresql/*/bin, then /usr/pgsql-*/bin.");
+
+    public static readonly Parameter<long> Port = Param.Integer("port", "TCP port of the server",
+        "The port the server listens on (0: the engine's default, 5432 for PostgreSQL).", 0, 0, 65535);
+
+    public static readonly Parameter<string> SocketDir = Param.AbsolutePath("socket_dir", "Unix socket directory",
+        "PostgreSQL's unix_socket_directories.", @default: "/var/run/postgresql");
+
+    public static readonly Parameter<string> ListenAddresses = Param.String("listen_addresses", "Addresses to listen on",
+        "PostgreSQL's listen_addresses: '*' or a comma-separated list (xCAT nodes reach the database through the " +
+        "management node's address in cfgloc).", @default: "*");
+
+    public static readonly Parameter<string> RunAs = Param.String("user", "User the server runs as",
+        "Unset: postgres for PostgreSQL.");
+
+    public static readonly Parameter<string> ServerOptions = Param.String("server_options", "More server settings",
+        "Space-separated name=value settings passed to the server as -c name=value (no shell is involved).");
+
+    public static readonly Parameter<string> LogFile = Param.AbsolutePath("logfile", "Server log",
+        "The server's stdout and stderr are appended here.", @default: "/var/log/xcatdb.log");
+
+    public static readonly Parameter<string> StateDir = Param.AbsolutePath("state_dir", "Where SQLite activation is recorded",
+        "SQLite has no server: start records the activation in a file here (on tmpfs, gone after a reboot) and stop " +
+        "removes it.", @default: "/run/ocf-xcatdb");
+
+    public override string Name => "xcatdb";
+    public override string ShortDesc => "xCAT's database (SQLite or PostgreSQL), checked against cfgloc";
+    public override string LongDesc =>
+        "Runs xCAT's database on the node that holds the shared storage: PostgreSQL from a data directory on the " +
+        "shared storage (started without systemd or a shell, stopped smart, then fast, then immediate, and verified " +
+        "gone), or SQLite tables checked in place. The engine must agree with /etc/xcat/cfgloc. Depth 0 checks that " +
+        "the server is ours and accepts connections; depth 10 runs xCAT's own health query, " +
+        "SELECT value FROM site WHERE key='xcatdport', with cfgloc's credentials (SQLite: PRAGMA quick_check).";
+    public override IReadOnlyList<Parameter> Parameters =>
+        [Engine, CfglocPath, SharedRoot, DataDir, SqliteDir, BinDir, Port, SocketDir, ListenAddresses, RunAs, ServerOptions, LogFile, StateDir];
+    public override bool SupportsMigration => true;
+    public override IReadOnlyList<int> CheckLevels => [0, 10];
+    public override ActionTimeouts Timeouts { get; } = new() { Start = TimeSpan.FromSeconds(60), Stop = TimeSpan.FromSeconds(60), Migrate = TimeSpan.FromSeconds(60) };
+
+    public override Configured<XcatDbConfig> Configure(ParameterValues v) => XcatDbConfig.From(v);
+
+    private static IDatabase Engine_(OcfContext ctx, XcatDbConfig c) => c.Engine switch
+    {
+        XcatDbEngine.Postgresql => new PostgresServer(c, ctx.Log),
+        _ => new SqliteTables(c, ctx.Log, ctx.Instance ?? "xcatdb"),
+    };
+
+    public override OcfResult Monitor(OcfContext ctx, XcatDbConfig config) =>
+        config.CheckCfgloc() ?? Engine_(ctx, config).Monitor(ctx.CheckLevel, ctx.Deadline);
+
+    public override OcfResult Start(OcfContext ctx, XcatDbConfig config) =>
+        config.CheckCfgloc() ?? Engine_(ctx, config).Start(ctx.Deadline);
+
+    public override OcfResult Stop(OcfContext ctx, XcatDbConfig config) => Engine_(ctx, config).Stop(ctx.Deadline);
+
+    public override OcfResult Validate(OcfContext ctx, XcatDbConfig config) =>
+        config.CheckCfgloc() ?? Engine_(ctx, config).Preflight();
+}
+
+/// <summary>What each engine does for the agent.</summary>
+public interface IDatabase
+{
+    OcfResult Monitor(int level, Sys.Deadline deadline);
+    OcfResult Start(Sys.Deadline deadline);
+    OcfResult Stop(Sys.Deadline deadline);
+    /// <summary>validate-all: everything start would refuse, without starting.</summary>
+    OcfResult Preflight();
+}

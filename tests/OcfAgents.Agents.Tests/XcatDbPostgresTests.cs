@@ -1,0 +1,170 @@
+using System.Net;
+using System.Net.Sockets;
+using OcfAgents.Agents.Tests.Support;
+
+namespace OcfAgents.Agents.Tests;
+
+/// <summary>ocf:xcat:xcatdb with engine=postgresql against a real PostgreSQL 15 cluster on "shared storage".</summary>
+public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<PostgresFixture>, IDisposable
+{
+    private static string Agent => Built.Release("xcatdb");
+
+    private AgentResult Do(string action, Dictionary<string, string>? p = null, int level = 0) =>
+        Run.Agent(Agent, action, p ?? pg.Params(), env: level > 0 ? new() { ["OCF_CHECK_LEVEL"] = level.ToString() } : null);
+
+    // Every test leaves the server stopped, whatever it did.
+    public void Dispose()
+    {
+        Do("stop");
+        pg.WriteCfgloc(PostgresFixture.XcatPassword);
+    }
+
+    [Fact]
+    public void Start_runs_the_server_from_the_shared_data_directory_and_stop_leaves_nothing_holding_it()
+    {
+        Assert.Equal(7, Do("monitor").Code);
+        var start = Do("start");
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.NotNull(pg.PostmasterPid);
+        Assert.Contains(pg.PostmasterPid!.Value, pg.Holders());
+        Assert.Equal(0, Do("monitor").Code);
+        var deep = Do("monitor", level: 10);
+        Assert.True(deep.Code == 0, deep.ToString());
+        Assert.Equal(0, Do("start").Code);
+
+        var stop = Do("stop");
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.Empty(pg.Holders());
+        Assert.Null(pg.PostmasterPid);
+        Assert.Equal(7, Do("monitor").Code);
+        Assert.Equal(0, Do("stop").Code);
+    }
+
+    [Fact]
+    public void A_postmaster_killed_with_SIGKILL_is_noticed_by_monitor_and_start_recovers_the_database()
+    {
+        Assert.Equal(0, Do("start").Code);
+        var pid = pg.PostmasterPid!.Value;
+        System.Diagnostics.Process.GetProcessById(pid).Kill();
+        Assert.True(SpinWait.SpinUntil(() => Do("monitor").Code != 0, TimeSpan.FromSeconds(10)));
+        var start = Do("start");
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.NotEqual(pid, pg.PostmasterPid);
+        Assert.Equal(0, Do("monitor", level: 10).Code);
+    }
+
+    [Fact]
+    public void Migrate_to_stops_and_verifies_before_migrate_from_starts_again()
+    {
+        Assert.Equal(0, Do("start").Code);
+        var to = Run.Agent(Agent, "migrate_to", pg.Params(), env: new() { ["OCF_RESKEY_CRM_meta_migrate_target"] = "node2", ["OCF_RESKEY_CRM_meta_migrate_source"] = "node1" });
+        Assert.True(to.Code == 0, to.ToString());
+        Assert.Empty(pg.Holders());
+        var from = Run.Agent(Agent, "migrate_from", pg.Params(), env: new() { ["OCF_RESKEY_CRM_meta_migrate_target"] = "node2", ["OCF_RESKEY_CRM_meta_migrate_source"] = "node1" });
+        Assert.True(from.Code == 0, from.ToString());
+        Assert.Equal(0, Do("monitor", level: 10).Code);
+    }
+
+    [Fact]
+    public void A_changed_password_is_reported_at_depth_10_as_refused_credentials()
+    {
+        Assert.Equal(0, Do("start").Code);
+        pg.WriteCfgloc("not-the-password");
+        var r = Do("monitor", level: 10);
+        Assert.Equal(1, r.Code);
+        Assert.Contains("PostgreSQL refuses the credentials of", r.ExitReason);
+        Assert.DoesNotContain("not-the-password", r.Stderr);
+        Assert.Equal(0, Do("monitor").Code);
+    }
+
+    [Fact]
+    public void A_database_without_a_site_table_is_reported_as_not_an_xCAT_database()
+    {
+        Assert.Equal(0, Do("start").Code);
+        pg.WriteCfgloc(PostgresFixture.XcatPassword, db: "postgres");
+        var r = Do("monitor", level: 10);
+        Assert.Equal(1, r.Code);
+        Assert.Contains("database postgres has no site table", r.ExitReason);
+    }
+
+    [Fact]
+    public void An_engine_that_disagrees_with_cfgloc_is_not_configured_and_both_sides_are_quoted()
+    {
+        var r = Do("start", pg.Params(("engine", "sqlite")));
+        Assert.Equal(6, r.Code);
+        Assert.Contains($"engine=sqlite but {pg.Cfgloc} says Pg:dbname=xcatdb;host=127.0.0.1;port={pg.Port}; set engine=postgresql", r.ExitReason);
+        Assert.DoesNotContain(PostgresFixture.XcatPassword, r.Stderr);
+        Assert.Empty(pg.Holders());
+    }
+
+    [Theory]
+    [InlineData("bindir", "/nonexistent/bin", 5, "/nonexistent/bin/postgres does not exist")]
+    [InlineData("user", "no-such-user", 5, "run-as user 'no-such-user' does not exist")]
+    [InlineData("datadir", "/nonexistent/pgdata", 5, "data directory /nonexistent/pgdata does not exist")]
+    [InlineData("shared_root", "/srv", 6, "not on shared_root /srv")]
+    public void Bad_input_is_refused_before_anything_starts_with_the_documented_code(string key, string value, int code, string reason)
+    {
+        var r = Do("start", pg.Params((key, value)));
+        Assert.Equal(code, r.Code);
+        Assert.Contains(reason, r.ExitReason);
+        Assert.Empty(pg.Holders());
+    }
+
+    [Fact]
+    public void A_port_taken_by_another_program_is_refused_naming_the_port()
+    {
+        var port = PostgresFixture.FreeTcpPort();
+        var other = new TcpListener(IPAddress.Loopback, port);
+        other.Start();
+        try
+        {
+            var r = Do("start", pg.Params(("port", port.ToString())));
+            Assert.Equal(1, r.Code);
+            Assert.Contains($"port {port} on 127.0.0.1 is in use by another program", r.ExitReason);
+            Assert.Empty(pg.Holders());
+        }
+        finally { other.Stop(); }
+    }
+
+    [Fact]
+    public void A_stale_postmaster_pid_naming_another_program_is_replaced_and_that_program_is_left_alone()
+    {
+        using var other = System.Diagnostics.Process.Start("sleep", "60");
+        File.WriteAllText(Path.Combine(pg.DataDir, "postmaster.pid"), $"{other.Id}\n{pg.DataDir}\n");
+        var r = Do("start");
+        Assert.True(r.Code == 0, r.ToString());
+        Assert.Contains($"pid {other.Id} is sleep, not a postmaster", r.Stderr);
+        Assert.NotEqual(other.Id, pg.PostmasterPid);
+        Assert.False(other.HasExited);
+        other.Kill();
+    }
+
+    [Fact]
+    public async Task The_cfgloc_password_never_appears_on_a_command_line_while_depth_10_runs()
+    {
+        Assert.Equal(0, Do("start").Code);
+        var done = false;
+        var scans = 0;
+        var scanner = Task.Run(() =>
+        {
+            while (!Volatile.Read(ref done))
+            {
+                foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
+                {
+                    try { Assert.DoesNotContain("cluster|pw", File.ReadAllText(Path.Combine(dir, "cmdline"))); }
+                    catch (IOException) { }
+                }
+                Interlocked.Increment(ref scans);
+            }
+        });
+        for (var i = 0; i < 5; i++)
+        {
+            var r = Do("monitor", level: 10);
+            Assert.True(r.Code == 0, r.ToString());
+            Assert.DoesNotContain("cluster|pw", r.Stderr);
+        }
+        Volatile.Write(ref done, true);
+        await scanner;
+        Assert.True(scans > 0);
+    }
+}

@@ -119,35 +119,11 @@ hyperfine -N --warmup 3 --runs "${BENCH_FENCE_RUNS:-20}" --export-json "$fjson" 
   -n "fence_ipmi reboot (power_wait 0)" "$fence $common -o reboot --power-wait=0" \
   -n "fence_ipmilan reboot (power_wait 0)" "fence_ipmilan $common -o reboot --power-wait=0"
 
-python3 - "$fjson" "$here/bench/RESULTS.md" <<'PY'
-import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-def med(n): return res[n]["median"] * 1000
-def row(n): r = res[n]; return f"| {n} | {r['median']*1000:.1f} | {r['mean']*1000:.1f} ± {r['stddev']*1000:.1f} | {r['min']*1000:.1f} |"
-st = med("fence_ipmi status (cipher 3)") / med("fence_ipmilan status (cipher 3)")
-it = med("fence_ipmi status (cipher 3)") / med("ipmitool -C 3 chassis power status")
-rb = med("fence_ipmi reboot (power_wait 0)") / med("fence_ipmilan reboot (power_wait 0)")
-ok = lambda b: "met" if b else "NOT met"
-out = f"""
-## Fencing (same `make bench` run; ipmi_sim on loopback, lanplus cipher suite 3)
-
-| command | median ms | mean ± σ ms | min ms |
-|---|---|---|---|
-{row("fence_ipmi status (cipher 3)")}
-{row("fence_ipmilan status (cipher 3)")}
-{row("ipmitool -C 3 chassis power status")}
-{row("fence_ipmi reboot (power_wait 0)")}
-{row("fence_ipmilan reboot (power_wait 0)")}
-
-| figure | measured | bar | |
-|---|---|---|---|
-| fence_ipmi status / fence_ipmilan status | {st:.3f}× | ≤ 0.1× | {ok(st <= 0.1)} |
-| fence_ipmi status / ipmitool status | {it:.3f}× | < 1× | {ok(it < 1)} |
-| fence_ipmi reboot / fence_ipmilan reboot | {rb:.3f}× | ≤ 0.3× | {ok(rb <= 0.3)} |
-"""
-open(sys.argv[2], "a").write(out)
-print(out)
-PY
+python3 "$here/bench/section.py" "$fjson" "$here/bench/RESULTS.md" \
+  "Fencing (same \`make bench\` run; ipmi_sim on loopback, lanplus cipher suite 3)" "" \
+  "fence_ipmi status (cipher 3) / fence_ipmilan status (cipher 3) | <= 0.1" \
+  "fence_ipmi status (cipher 3) / ipmitool -C 3 chassis power status | < 1" \
+  "fence_ipmi reboot (power_wait 0) / fence_ipmilan reboot (power_wait 0) | <= 0.3"
 
 # ---- fencing: fence_riloe against fence_ilo, both on the iLO stand-in (tests/OcfAgents.IloSim) ----
 # Both skip certificate checks here (fence_ilo's gnutls-cli trusts only the system store).
@@ -163,24 +139,45 @@ hyperfine -N --warmup 2 --runs "${BENCH_RILOE_RUNS:-10}" --export-json "$rjson" 
   -n "fence_riloe status" "$here/dist/bin/fence_riloe -a 127.0.0.1 -u $iloport -l admin -p secret --ssl-insecure -o status" \
   -n "fence_ilo status" "fence_ilo -a 127.0.0.1 -u $iloport -l admin -p secret --ssl-insecure -o status"
 
-python3 - "$rjson" "$here/bench/RESULTS.md" <<'PY'
-import json, sys
-res = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-def med(n): return res[n]["median"] * 1000
-def row(n): r = res[n]; return f"| {n} | {r['median']*1000:.1f} | {r['mean']*1000:.1f} ± {r['stddev']*1000:.1f} | {r['min']*1000:.1f} |"
-ri = med("fence_riloe status") / med("fence_ilo status")
-out = f"""
-## iLO fencing (same `make bench` run; the iLO stand-in on loopback, RIBCL over TLS, raw stream)
+python3 "$here/bench/section.py" "$rjson" "$here/bench/RESULTS.md" \
+  "iLO fencing (same \`make bench\` run; the iLO stand-in on loopback, RIBCL over TLS, raw stream)" "" \
+  "fence_riloe status / fence_ilo status | <= 0.05"
 
-| command | median ms | mean ± σ ms | min ms |
-|---|---|---|---|
-{row("fence_riloe status")}
-{row("fence_ilo status")}
+# ---- xcatdb: PostgreSQL monitor against ocf:heartbeat:pgsql monitor, on one real server --------
+pgbin=/usr/lib/postgresql/15/bin
+pg="$work/pg"; mkdir -p "$pg/shared/pgdata" "$pg/sock" "$pg/etc"; chmod 755 "$pg" "$pg/shared"
+chown postgres:postgres "$pg/shared/pgdata" "$pg/sock"
+printf super > "$pg/superpw"; chmod 644 "$pg/superpw"
+runuser -u postgres -- "$pgbin/initdb" -D "$pg/shared/pgdata" --auth-local=peer --auth-host=scram-sha-256 --pwfile="$pg/superpw" -U postgres >/dev/null
+pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'Pg:dbname=xcatdb;host=127.0.0.1;port=%s|xcatadm|benchpw\n' "$pgport" > "$pg/etc/cfgloc"; chmod 600 "$pg/etc/cfgloc"
+xcatdb_env=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=benchdb OCF_RESKEY_engine=postgresql OCF_RESKEY_cfgloc="$pg/etc/cfgloc"
+  OCF_RESKEY_shared_root="$pg/shared" OCF_RESKEY_datadir="$pg/shared/pgdata" OCF_RESKEY_bindir="$pgbin" OCF_RESKEY_port="$pgport"
+  OCF_RESKEY_socket_dir="$pg/sock" OCF_RESKEY_listen_addresses=127.0.0.1 OCF_RESKEY_logfile="$pg/postgres.log"
+  OCF_RESKEY_CRM_meta_interval=10000)
+env "${xcatdb_env[@]}" "$here/dist/bin/xcatdb" start 2>/dev/null
+trap 'env "${xcatdb_env[@]}" "$here/dist/bin/xcatdb" stop 2>/dev/null; kill $simpid $ilopid 2>/dev/null; rm -rf "$work"' EXIT
+runuser -u postgres -- "$pgbin/psql" -X -q -h "$pg/sock" -p "$pgport" -d postgres -c "CREATE USER xcatadm PASSWORD 'benchpw'" -c "CREATE DATABASE xcatdb OWNER xcatadm"
+runuser -u postgres -- "$pgbin/psql" -X -q -h "$pg/sock" -p "$pgport" -d xcatdb -c "SET ROLE xcatadm" -c "CREATE TABLE site (key VARCHAR(128) PRIMARY KEY, value TEXT)" -c "INSERT INTO site VALUES ('xcatdport', '3001')"
+hb_env=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=benchpgsql OCF_RESKEY_pgctl="$pgbin/pg_ctl" OCF_RESKEY_psql="$pgbin/psql"
+  OCF_RESKEY_pgdata="$pg/shared/pgdata" OCF_RESKEY_pgport="$pgport" OCF_RESKEY_socketdir="$pg/sock" OCF_RESKEY_pgdba=postgres
+  OCF_RESKEY_CRM_meta_interval=10000)
+env "${xcatdb_env[@]}" "$here/dist/bin/xcatdb" monitor && env "${xcatdb_env[@]}" OCF_CHECK_LEVEL=10 "$here/dist/bin/xcatdb" monitor \
+  && env "${hb_env[@]}" /usr/lib/ocf/resource.d/heartbeat/pgsql monitor \
+  || { echo "bench: a database agent does not report running" >&2; exit 1; }
+djson="$work/db.json"
+hyperfine -N --warmup 5 --runs "${BENCH_DB_RUNS:-50}" --export-json "$djson" \
+  -n "xcatdb monitor (PostgreSQL, depth 0)" "env ${xcatdb_env[*]} $here/dist/bin/xcatdb monitor" \
+  -n "xcatdb monitor (PostgreSQL, depth 10)" "env ${xcatdb_env[*]} OCF_CHECK_LEVEL=10 $here/dist/bin/xcatdb monitor" \
+  -n "heartbeat pgsql monitor" "env ${hb_env[*]} /usr/lib/ocf/resource.d/heartbeat/pgsql monitor"
 
-| figure | measured | bar | |
-|---|---|---|---|
-| fence_riloe status / fence_ilo status | {ri:.3f}× | ≤ 0.05× | {"met" if ri <= 0.05 else "NOT met"} |
-"""
-open(sys.argv[2], "a").write(out)
-print(out)
-PY
+python3 "$here/bench/section.py" "$djson" "$here/bench/RESULTS.md" \
+  "xcatdb (same \`make bench\` run; one PostgreSQL 15 server, started by xcatdb)" \
+  "
+Both through \`env\`, so each pays the same exec. heartbeat pgsql's monitor runs \`select now()\`
+through psql as the DBA; ours at depth 0 checks the postmaster's identity and a protocol start-up,
+at depth 10 runs xCAT's site query through psql with cfgloc's credentials. MariaDB (engine mysql
+against heartbeat mysql) is not measured: that engine does not exist yet.
+" \
+  "xcatdb monitor (PostgreSQL, depth 0) / heartbeat pgsql monitor | <= 0.3" \
+  "xcatdb monitor (PostgreSQL, depth 10) / heartbeat pgsql monitor | -"

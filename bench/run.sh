@@ -145,7 +145,7 @@ python3 "$here/bench/section.py" "$rjson" "$here/bench/RESULTS.md" \
 
 # ---- xcatdb: PostgreSQL monitor against ocf:heartbeat:pgsql monitor, on one real server --------
 pgbin=/usr/lib/postgresql/15/bin
-pg="$work/pg"; mkdir -p "$pg/shared/pgdata" "$pg/sock" "$pg/etc"; chmod 755 "$pg" "$pg/shared"
+pg="$work/pg"; mkdir -p "$pg/shared/pgdata" "$pg/sock" "$pg/etc"; chmod 755 "$work" "$pg" "$pg/shared"
 chown postgres:postgres "$pg/shared/pgdata" "$pg/sock"
 printf super > "$pg/superpw"; chmod 644 "$pg/superpw"
 runuser -u postgres -- "$pgbin/initdb" -D "$pg/shared/pgdata" --auth-local=peer --auth-host=scram-sha-256 --pwfile="$pg/superpw" -U postgres >/dev/null

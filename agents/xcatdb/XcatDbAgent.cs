@@ -19,7 +19,7 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
 {
     public static readonly Parameter<string> Engine = Param.Choice("engine", "Database engine",
         "The engine xCAT's tables are in. It must agree with the cfgloc file: Pg: is postgresql, mysql: is mysql, " +
-        "no cfgloc is sqlite. (mysql, for MariaDB/MySQL, is not supported yet.)", ["sqlite", "postgresql"], "sqlite");
+        "no cfgloc is sqlite; mysql means MariaDB or MySQL.", ["sqlite", "postgresql", "mysql"], "sqlite");
 
     public static readonly Parameter<string> CfglocPath = Param.AbsolutePath("cfgloc", "xCAT's cfgloc file",
         "The file xCAT reads to find its database (DRIVER:DSN|USER|PASSWORD). Its password is used for the depth-10 " +
@@ -37,23 +37,30 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
         "Where xCAT keeps one .sqlite file per table (site.sqlite, …) when there is no cfgloc.", @default: "/etc/xcat");
 
     public static readonly Parameter<string> BinDir = Param.AbsolutePath("bindir", "Server binaries",
-        "Directory with postgres and psql. Unset: the newest /usr/lib/postgresql/*/bin, then /usr/pgsql-*/bin.");
+        "Directory with the server binary (postgres; mariadbd or mysqld). Unset: for PostgreSQL the newest " +
+        "/usr/lib/postgresql/*/bin, then /usr/pgsql-*/bin; for MariaDB /usr/sbin, /usr/libexec. The clients (psql; mariadb, " +
+        "mariadb-admin) are taken from there (PostgreSQL) or from PATH (MariaDB).");
 
     public static readonly Parameter<long> Port = Param.Integer("port", "TCP port of the server",
-        "The port the server listens on (0: the engine's default, 5432 for PostgreSQL).", 0, 0, 65535);
+        "The port the server listens on (0: the engine's default, 5432 for PostgreSQL, 3306 for MariaDB).", 0, 0, 65535);
 
     public static readonly Parameter<string> SocketDir = Param.AbsolutePath("socket_dir", "Unix socket directory",
-        "PostgreSQL's unix_socket_directories.", @default: "/var/run/postgresql");
+        "PostgreSQL's unix_socket_directories; for MariaDB the socket is SOCKET_DIR/mysqld.sock (unset: /run/mysqld).",
+        @default: "/var/run/postgresql");
 
     public static readonly Parameter<string> ListenAddresses = Param.String("listen_addresses", "Addresses to listen on",
-        "PostgreSQL's listen_addresses: '*' or a comma-separated list (xCAT nodes reach the database through the " +
-        "management node's address in cfgloc).", @default: "*");
+        "PostgreSQL's listen_addresses or MariaDB's bind-address: '*' or addresses (xCAT nodes reach the database " +
+        "through the management node's address in cfgloc).", @default: "*");
 
     public static readonly Parameter<string> RunAs = Param.String("user", "User the server runs as",
-        "Unset: postgres for PostgreSQL.");
+        "Unset: postgres for PostgreSQL, mysql for MariaDB.");
 
     public static readonly Parameter<string> ServerOptions = Param.String("server_options", "More server settings",
-        "Space-separated name=value settings passed to the server as -c name=value (no shell is involved).");
+        "Space-separated name=value settings: PostgreSQL gets -c name=value, MariaDB --name=value (no shell is involved).");
+
+    public static readonly Parameter<string> DefaultsFile = Param.AbsolutePath("defaults_file", "MariaDB option file",
+        "MariaDB only: a my.cnf the server reads (--defaults-file). Unset: --no-defaults, so that no node-local file " +
+        "changes how the shared database runs.");
 
     public static readonly Parameter<string> LogFile = Param.AbsolutePath("logfile", "Server log",
         "The server's stdout and stderr are appended here.", @default: "/var/log/xcatdb.log");
@@ -63,15 +70,15 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
         "removes it.", @default: "/run/ocf-xcatdb");
 
     public override string Name => "xcatdb";
-    public override string ShortDesc => "xCAT's database (SQLite or PostgreSQL), checked against cfgloc";
+    public override string ShortDesc => "xCAT's database (SQLite, PostgreSQL or MariaDB), checked against cfgloc";
     public override string LongDesc =>
-        "Runs xCAT's database on the node that holds the shared storage: PostgreSQL from a data directory on the " +
-        "shared storage (started without systemd or a shell, stopped smart, then fast, then immediate, and verified " +
+        "Runs xCAT's database on the node that holds the shared storage: PostgreSQL or MariaDB from a data directory " +
+        "on the shared storage (started without systemd or a shell, stopped with the engine's escalation and verified " +
         "gone), or SQLite tables checked in place. The engine must agree with /etc/xcat/cfgloc. Depth 0 checks that " +
         "the server is ours and accepts connections; depth 10 runs xCAT's own health query, " +
         "SELECT value FROM site WHERE key='xcatdport', with cfgloc's credentials (SQLite: PRAGMA quick_check).";
     public override IReadOnlyList<Parameter> Parameters =>
-        [Engine, CfglocPath, SharedRoot, DataDir, SqliteDir, BinDir, Port, SocketDir, ListenAddresses, RunAs, ServerOptions, LogFile, StateDir];
+        [Engine, CfglocPath, SharedRoot, DataDir, SqliteDir, BinDir, Port, SocketDir, ListenAddresses, RunAs, ServerOptions, DefaultsFile, LogFile, StateDir];
     public override bool SupportsMigration => true;
     public override IReadOnlyList<int> CheckLevels => [0, 10];
     public override ActionTimeouts Timeouts { get; } = new() { Start = TimeSpan.FromSeconds(60), Stop = TimeSpan.FromSeconds(60), Migrate = TimeSpan.FromSeconds(60) };
@@ -81,6 +88,7 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
     private static IDatabase Engine_(OcfContext ctx, XcatDbConfig c) => c.Engine switch
     {
         XcatDbEngine.Postgresql => new PostgresServer(c, ctx.Log),
+        XcatDbEngine.Mysql => new MariaDbServer(c, ctx.Log),
         _ => new SqliteTables(c, ctx.Log, ctx.Instance ?? "xcatdb"),
     };
 

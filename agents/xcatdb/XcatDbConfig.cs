@@ -18,21 +18,24 @@ public sealed record XcatDbConfig
     public required IReadOnlyList<string> ServerSettings { get; init; }
     public required string LogFile { get; init; }
     public required string StateDir { get; init; }
+    public string? DefaultsFile { get; init; }
 
     /// <summary>Checks that need only the parameters; each failure is "not configured" (6).</summary>
     public static Configured<XcatDbConfig> From(ParameterValues v)
     {
-        var engine = v.Get(XcatDbAgent.Engine) == "postgresql" ? XcatDbEngine.Postgresql : XcatDbEngine.Sqlite;
+        var engine = v.Get(XcatDbAgent.Engine) switch { "postgresql" => XcatDbEngine.Postgresql, "mysql" => XcatDbEngine.Mysql, _ => XcatDbEngine.Sqlite };
+        var mysql = engine == XcatDbEngine.Mysql;
         var dataDir = v.GetOrDefault(XcatDbAgent.DataDir);
-        if (engine == XcatDbEngine.Postgresql && dataDir is null)
-            return Configured<XcatDbConfig>.Invalid("engine postgresql needs datadir, the data directory on the shared storage");
+        if (engine != XcatDbEngine.Sqlite && dataDir is null)
+            return Configured<XcatDbConfig>.Invalid($"engine {Cfgloc.EngineName(engine)} needs datadir, the data directory on the shared storage");
         var settings = (v.GetOrDefault(XcatDbAgent.ServerOptions) ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         foreach (var s in settings)
         {
             var eq = s.IndexOf('=');
             if (eq <= 0) return Configured<XcatDbConfig>.Invalid($"server_options entry '{s}' is not name=value");
             var name = s[..eq];
-            if (name is "port" or "listen_addresses" or "unix_socket_directories" or "data_directory")
+            if (name is "port" or "listen_addresses" or "unix_socket_directories" or "data_directory"
+                or "socket" or "datadir" or "bind-address" or "bind_address" or "pid-file" or "pid_file" or "defaults-file")
                 return Configured<XcatDbConfig>.Invalid($"server_options sets {name}; use the agent's own parameter for it");
         }
         var listen = v.Get(XcatDbAgent.ListenAddresses).Trim();
@@ -47,10 +50,11 @@ public sealed record XcatDbConfig
             DataDir = dataDir,
             SqliteDir = v.Get(XcatDbAgent.SqliteDir),
             BinDir = v.GetOrDefault(XcatDbAgent.BinDir),
-            Port = port == 0 ? 5432 : port,
-            SocketDir = v.Get(XcatDbAgent.SocketDir),
+            Port = port != 0 ? port : mysql ? 3306 : 5432,
+            SocketDir = mysql && !v.IsGiven(XcatDbAgent.SocketDir) ? "/run/mysqld" : v.Get(XcatDbAgent.SocketDir),
             ListenAddresses = listen,
-            RunAs = v.GetOrDefault(XcatDbAgent.RunAs) is { Length: > 0 } u ? u : "postgres",
+            RunAs = v.GetOrDefault(XcatDbAgent.RunAs) is { Length: > 0 } u ? u : mysql ? "mysql" : "postgres",
+            DefaultsFile = v.GetOrDefault(XcatDbAgent.DefaultsFile),
             ServerSettings = settings,
             LogFile = v.Get(XcatDbAgent.LogFile),
             StateDir = v.Get(XcatDbAgent.StateDir),

@@ -83,12 +83,12 @@ public static class Run
         return Start(psi, limit ?? TimeSpan.FromSeconds(60));
     }
 
-    public static AgentResult Command(IReadOnlyList<string> argv, TimeSpan? limit = null, IReadOnlyDictionary<string, string>? env = null)
+    public static AgentResult Command(IReadOnlyList<string> argv, TimeSpan? limit = null, IReadOnlyDictionary<string, string>? env = null, string? stdin = null)
     {
-        var psi = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null, UseShellExecute = false };
         foreach (var a in argv.Skip(1)) psi.ArgumentList.Add(a);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        return Start(psi, limit ?? TimeSpan.FromSeconds(120));
+        return Start(psi, limit ?? TimeSpan.FromSeconds(120), stdin);
     }
 
     /// <summary>

@@ -5,7 +5,13 @@ using OcfAgents.Agents.Tests.Support;
 namespace OcfAgents.Agents.Tests;
 
 /// <summary>ocf:xcat:xcatdb with engine=postgresql against a real PostgreSQL 15 cluster on "shared storage".</summary>
-public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<PostgresFixture>, IDisposable
+public sealed class XcatDbPostgresTests(PostgresFixture pg) : XcatDbServerTests(pg), IClassFixture<PostgresFixture>;
+
+/// <summary>ocf:xcat:xcatdb with engine=mysql against a real MariaDB 10.11 server on "shared storage".</summary>
+public sealed class XcatDbMariaDbTests(MariaDbFixture db) : XcatDbServerTests(db), IClassFixture<MariaDbFixture>;
+
+/// <summary>What every server engine must do, asserted the same way for each.</summary>
+public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
 {
     private static string Agent => Built.Release("xcatdb");
 
@@ -16,7 +22,7 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
     public void Dispose()
     {
         Do("stop");
-        pg.WriteCfgloc(PostgresFixture.XcatPassword);
+        pg.WriteCfgloc(DatabaseFixture.XcatPassword);
     }
 
     [Fact]
@@ -25,8 +31,8 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
         Assert.Equal(7, Do("monitor").Code);
         var start = Do("start");
         Assert.True(start.Code == 0, start.ToString());
-        Assert.NotNull(pg.PostmasterPid);
-        Assert.Contains(pg.PostmasterPid!.Value, pg.Holders());
+        Assert.NotNull(pg.ServerPid);
+        Assert.Contains(pg.ServerPid!.Value, pg.Holders());
         Assert.Equal(0, Do("monitor").Code);
         var deep = Do("monitor", level: 10);
         Assert.True(deep.Code == 0, deep.ToString());
@@ -35,21 +41,21 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
         var stop = Do("stop");
         Assert.True(stop.Code == 0, stop.ToString());
         Assert.Empty(pg.Holders());
-        Assert.Null(pg.PostmasterPid);
+        Assert.Null(pg.ServerPid);
         Assert.Equal(7, Do("monitor").Code);
         Assert.Equal(0, Do("stop").Code);
     }
 
     [Fact]
-    public void A_postmaster_killed_with_SIGKILL_is_noticed_by_monitor_and_start_recovers_the_database()
+    public void A_server_killed_with_SIGKILL_is_noticed_by_monitor_and_start_recovers_the_database()
     {
         Assert.Equal(0, Do("start").Code);
-        var pid = pg.PostmasterPid!.Value;
+        var pid = pg.ServerPid!.Value;
         System.Diagnostics.Process.GetProcessById(pid).Kill();
         Assert.True(SpinWait.SpinUntil(() => Do("monitor").Code != 0, TimeSpan.FromSeconds(10)));
         var start = Do("start");
         Assert.True(start.Code == 0, start.ToString());
-        Assert.NotEqual(pid, pg.PostmasterPid);
+        Assert.NotEqual(pid, pg.ServerPid);
         Assert.Equal(0, Do("monitor", level: 10).Code);
     }
 
@@ -72,7 +78,7 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
         pg.WriteCfgloc("not-the-password");
         var r = Do("monitor", level: 10);
         Assert.Equal(1, r.Code);
-        Assert.Contains("PostgreSQL refuses the credentials of", r.ExitReason);
+        Assert.Contains($"{pg.EngineName} refuses the credentials of", r.ExitReason);
         Assert.DoesNotContain("not-the-password", r.Stderr);
         Assert.Equal(0, Do("monitor").Code);
     }
@@ -81,10 +87,11 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
     public void A_database_without_a_site_table_is_reported_as_not_an_xCAT_database()
     {
         Assert.Equal(0, Do("start").Code);
-        pg.WriteCfgloc(PostgresFixture.XcatPassword, db: "postgres");
+        var other = pg.DatabaseWithoutSite;
+        pg.WriteCfgloc(DatabaseFixture.XcatPassword, db: other);
         var r = Do("monitor", level: 10);
         Assert.Equal(1, r.Code);
-        Assert.Contains("database postgres has no site table", r.ExitReason);
+        Assert.True(r.Stderr.Contains($"database {other} has no site table"), r.ToString());
     }
 
     [Fact]
@@ -92,18 +99,20 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
     {
         var r = Do("start", pg.Params(("engine", "sqlite")));
         Assert.Equal(6, r.Code);
-        Assert.Contains($"engine=sqlite but {pg.Cfgloc} says Pg:dbname=xcatdb;host=127.0.0.1;port={pg.Port}; set engine=postgresql", r.ExitReason);
-        Assert.DoesNotContain(PostgresFixture.XcatPassword, r.Stderr);
+        Assert.StartsWith("engine=sqlite but ", r.ExitReason);
+        Assert.Contains($"engine=sqlite but {pg.Cfgloc} says {pg.Driver}:dbname=xcatdb;host=127.0.0.1;port={pg.Port}; set engine={pg.Engine}", r.Stderr);
+        Assert.DoesNotContain(DatabaseFixture.XcatPassword, r.Stderr);
         Assert.Empty(pg.Holders());
     }
 
     [Theory]
-    [InlineData("bindir", "/nonexistent/bin", 5, "/nonexistent/bin/postgres does not exist")]
+    [InlineData("bindir", "/nonexistent/bin", 5, "/nonexistent/bin/SERVER does not exist")]
     [InlineData("user", "no-such-user", 5, "run-as user 'no-such-user' does not exist")]
     [InlineData("datadir", "/nonexistent/pgdata", 5, "data directory /nonexistent/pgdata does not exist")]
     [InlineData("shared_root", "/srv", 6, "not on shared_root /srv")]
     public void Bad_input_is_refused_before_anything_starts_with_the_documented_code(string key, string value, int code, string reason)
     {
+        reason = reason.Replace("SERVER", pg.ServerName == "mariadbd" ? "mysqld" : pg.ServerName);
         var r = Do("start", pg.Params((key, value)));
         Assert.Equal(code, r.Code);
         Assert.Contains(reason, r.ExitReason);
@@ -113,7 +122,7 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
     [Fact]
     public void A_port_taken_by_another_program_is_refused_naming_the_port()
     {
-        var port = PostgresFixture.FreeTcpPort();
+        var port = DatabaseFixture.FreeTcpPort();
         var other = new TcpListener(IPAddress.Loopback, port);
         other.Start();
         try
@@ -127,14 +136,14 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
     }
 
     [Fact]
-    public void A_stale_postmaster_pid_naming_another_program_is_replaced_and_that_program_is_left_alone()
+    public void A_stale_pid_file_naming_another_program_is_replaced_and_that_program_is_left_alone()
     {
         using var other = System.Diagnostics.Process.Start("sleep", "60");
-        File.WriteAllText(Path.Combine(pg.DataDir, "postmaster.pid"), $"{other.Id}\n{pg.DataDir}\n");
+        File.WriteAllText(pg.PidFile, $"{other.Id}\n{pg.DataDir}\n");
         var r = Do("start");
         Assert.True(r.Code == 0, r.ToString());
-        Assert.Contains($"pid {other.Id} is sleep, not a postmaster", r.Stderr);
-        Assert.NotEqual(other.Id, pg.PostmasterPid);
+        Assert.Contains($"pid {other.Id} is sleep, not a {pg.ServerName}", r.Stderr);
+        Assert.NotEqual(other.Id, pg.ServerPid);
         Assert.False(other.HasExited);
         other.Kill();
     }
@@ -151,7 +160,7 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
             {
                 foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => char.IsDigit(Path.GetFileName(d)[0])))
                 {
-                    try { Assert.DoesNotContain("cluster|pw", File.ReadAllText(Path.Combine(dir, "cmdline"))); }
+                    try { Assert.DoesNotContain("cl|us:t", File.ReadAllText(Path.Combine(dir, "cmdline"))); }
                     catch (IOException) { }
                 }
                 Interlocked.Increment(ref scans);
@@ -161,7 +170,7 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : IClassFixture<Post
         {
             var r = Do("monitor", level: 10);
             Assert.True(r.Code == 0, r.ToString());
-            Assert.DoesNotContain("cluster|pw", r.Stderr);
+            Assert.DoesNotContain("cl|us:t", r.Stderr);
         }
         Volatile.Write(ref done, true);
         await scanner;

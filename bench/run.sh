@@ -176,8 +176,50 @@ python3 "$here/bench/section.py" "$djson" "$here/bench/RESULTS.md" \
   "
 Both through \`env\`, so each pays the same exec. heartbeat pgsql's monitor runs \`select now()\`
 through psql as the DBA; ours at depth 0 checks the postmaster's identity and a protocol start-up,
-at depth 10 runs xCAT's site query through psql with cfgloc's credentials. MariaDB (engine mysql
-against heartbeat mysql) is not measured: that engine does not exist yet.
+at depth 10 runs xCAT's site query through psql with cfgloc's credentials.
 " \
   "xcatdb monitor (PostgreSQL, depth 0) / heartbeat pgsql monitor | <= 0.3" \
   "xcatdb monitor (PostgreSQL, depth 10) / heartbeat pgsql monitor | -"
+
+# ---- xcatdb: MariaDB monitor against ocf:heartbeat:mysql monitor, on one real server -----------
+my="$work/my"; mkdir -p "$my/shared/data" "$my/sock" "$my/etc"; chmod 755 "$my" "$my/shared"
+chown mysql:mysql "$my/shared/data" "$my/sock"
+mariadb-install-db --no-defaults --datadir="$my/shared/data" --user=mysql --auth-root-authentication-method=socket >/dev/null
+myport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf 'mysql:dbname=xcatdb;host=127.0.0.1;port=%s|xcatadmin|benchpw\n' "$myport" > "$my/etc/cfgloc"; chmod 600 "$my/etc/cfgloc"
+: > "$my/etc/my.cnf"   # heartbeat mysql insists on a config file; an empty one changes nothing
+mydb_env=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=benchmy OCF_RESKEY_engine=mysql OCF_RESKEY_cfgloc="$my/etc/cfgloc"
+  OCF_RESKEY_shared_root="$my/shared" OCF_RESKEY_datadir="$my/shared/data" OCF_RESKEY_port="$myport"
+  OCF_RESKEY_socket_dir="$my/sock" OCF_RESKEY_listen_addresses=127.0.0.1 OCF_RESKEY_logfile="$my/mariadb.log"
+  OCF_RESKEY_CRM_meta_interval=10000)
+env "${mydb_env[@]}" "$here/dist/bin/xcatdb" start 2>/dev/null
+trap 'env "${mydb_env[@]}" "$here/dist/bin/xcatdb" stop 2>/dev/null; env "${xcatdb_env[@]}" "$here/dist/bin/xcatdb" stop 2>/dev/null; kill $simpid $ilopid 2>/dev/null; rm -rf "$work"' EXIT
+mariadb --no-defaults --socket="$my/sock/mysqld.sock" -u root <<'SQL'
+CREATE DATABASE xcatdb;
+CREATE USER 'xcatadmin'@'localhost' IDENTIFIED BY 'benchpw'; CREATE USER 'xcatadmin'@'%' IDENTIFIED BY 'benchpw';
+GRANT ALL ON xcatdb.* TO 'xcatadmin'@'localhost'; GRANT ALL ON xcatdb.* TO 'xcatadmin'@'%';
+CREATE TABLE xcatdb.site (`key` VARCHAR(128) PRIMARY KEY, value TEXT); INSERT INTO xcatdb.site VALUES ('xcatdport', '3001');
+SQL
+hbmy_env=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=benchmysql OCF_RESKEY_binary=/usr/sbin/mariadbd OCF_RESKEY_client_binary=/usr/bin/mariadb
+  OCF_RESKEY_config="$my/etc/my.cnf" OCF_RESKEY_datadir="$my/shared/data" OCF_RESKEY_pid="$my/shared/data/xcatdb-mariadbd.pid"
+  OCF_RESKEY_socket="$my/sock/mysqld.sock" OCF_RESKEY_user=mysql OCF_RESKEY_test_user=root OCF_RESKEY_test_table=xcatdb.site
+  OCF_RESKEY_CRM_meta_interval=10000)
+env "${mydb_env[@]}" OCF_CHECK_LEVEL=10 "$here/dist/bin/xcatdb" monitor && env "${hbmy_env[@]}" OCF_CHECK_LEVEL=10 /usr/lib/ocf/resource.d/heartbeat/mysql monitor \
+  || { echo "bench: a MariaDB agent does not report running" >&2; exit 1; }
+mjson="$work/mariadb.json"
+hyperfine -N --warmup 5 --runs "${BENCH_DB_RUNS:-50}" --export-json "$mjson" \
+  -n "xcatdb monitor (MariaDB, depth 0)" "env ${mydb_env[*]} $here/dist/bin/xcatdb monitor" \
+  -n "heartbeat mysql monitor (depth 0)" "env ${hbmy_env[*]} /usr/lib/ocf/resource.d/heartbeat/mysql monitor" \
+  -n "xcatdb monitor (MariaDB, depth 10)" "env ${mydb_env[*]} OCF_CHECK_LEVEL=10 $here/dist/bin/xcatdb monitor" \
+  -n "heartbeat mysql monitor (depth 10)" "env ${hbmy_env[*]} OCF_CHECK_LEVEL=10 /usr/lib/ocf/resource.d/heartbeat/mysql monitor"
+
+python3 "$here/bench/section.py" "$mjson" "$here/bench/RESULTS.md" \
+  "xcatdb on MariaDB (same \`make bench\` run; one MariaDB 10.11 server, started by xcatdb)" \
+  "
+heartbeat mysql's depth 0 only reads its pid file and sends signal 0; ours also checks the process
+identity and that the server greets a client on its socket. At depth 10 both run a query through
+the client (heartbeat: COUNT(*) of the test table as root; ours: xCAT's site query with cfgloc's
+credentials).
+" \
+  "xcatdb monitor (MariaDB, depth 0) / heartbeat mysql monitor (depth 0) | <= 0.3" \
+  "xcatdb monitor (MariaDB, depth 10) / heartbeat mysql monitor (depth 10) | -"

@@ -13,8 +13,13 @@ namespace OcfAgents.Agents.XcatDb;
 /// directory is the data directory (both postgres and mariadbd chdir there) — stopped by the
 /// engine's escalation (<see cref="StopSteps"/>) and verified gone: no pid file, nothing left
 /// working in the data directory.
+///
+/// The server's identity (pid and start time) is also recorded in state_dir (tmpfs) at start:
+/// if the data directory vanishes under a running server (the shared storage yanked), the pid
+/// file cannot be read, yet stop must still find and stop that server — or another node would
+/// start a second one on the same files.
 /// </summary>
-public abstract class DirectServer(XcatDbConfig config, Log log) : IDatabase
+public abstract class DirectServer(XcatDbConfig config, Log log, string instance) : IDatabase
 {
     protected XcatDbConfig Config => config;
     protected Log Log => log;
@@ -79,12 +84,30 @@ public abstract class DirectServer(XcatDbConfig config, Log log) : IDatabase
 
     protected static bool ProcessAlive(int pid) => ProcessIdentity.Of(pid) is not null;
 
+    private string IdentityFile => Path.Combine(config.StateDir, $"{instance}.server");
+
+    /// <summary>The server this agent started, when it is still that same live process.</summary>
+    private ProcessIdentity? Recorded()
+    {
+        try { return ProcessIdentity.Parse(File.ReadAllText(IdentityFile)) is { IsAlive: true } id && ProcessNames.Contains(Comm(id.Pid)) ? id : null; }
+        catch (IOException) { return null; }
+    }
+
+    private void Record(int pid)
+    {
+        if (ProcessIdentity.Of(pid) is not { } id) return;
+        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AtomicFs.WriteFileAtomic(IdentityFile, Encoding.UTF8.GetBytes(id + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
     // ---- actions -------------------------------------------------------------------------------
 
     public OcfResult Monitor(int level, Deadline deadline)
     {
         if (!Directory.Exists(DataDir))
-            return OcfResult.Fail(OcfExit.NotInstalled, $"data directory {DataDir} does not exist on this node");
+            return Recorded() is { } orphan
+                ? OcfResult.Fail(OcfExit.Generic, $"data directory {DataDir} vanished under the running {ServerName} (pid {orphan.Pid}); stop will stop it")
+                : OcfResult.NotRunning; // nothing of ours runs; start will say why it cannot (5)
         var pidFile = ReadPidFile();
         if (pidFile is not { Ours: true } state)
         {
@@ -156,7 +179,11 @@ public abstract class DirectServer(XcatDbConfig config, Log log) : IDatabase
         // The spawned process is the server itself (setpriv execs it), so its death ends the wait.
         var last = OcfResult.NotRunning;
         deadline.WaitUntil(() => (last = Monitor(0, deadline)).IsSuccess || !ProcessAlive(pid), TimeSpan.FromMilliseconds(100));
-        if (last.IsSuccess) return OcfResult.Success;
+        if (last.IsSuccess)
+        {
+            Record(ReadPidFile() is { Ours: true } now ? now.Pid : pid);
+            return OcfResult.Success;
+        }
         return OcfResult.Fail(OcfExit.Generic, ProcessAlive(pid)
             ? $"{EngineName} did not become ready within the start timeout ({last.Reason ?? "not running"}); last log line: {LastLogLine()}"
             : $"{ServerName} exited during start-up: {LastLogLine()}");
@@ -165,19 +192,21 @@ public abstract class DirectServer(XcatDbConfig config, Log log) : IDatabase
     public OcfResult Stop(Deadline deadline)
     {
         var state = ReadPidFile();
-        if (state is { Ours: true } s)
+        var serverPid = state is { Ours: true } s ? s.Pid : Recorded()?.Pid ?? 0;
+        if (serverPid > 0)
         {
             foreach (var (name, act, share) in StopSteps())
             {
-                if (!ProcessAlive(s.Pid)) break;
-                log.Info($"stopping {EngineName} (pid {s.Pid}): {name}");
-                act(s.Pid);
+                if (!ProcessAlive(serverPid)) break;
+                log.Info($"stopping {EngineName} (pid {serverPid}): {name}");
+                act(serverPid);
                 var step = Deadline.After(deadline.Remaining / share);
-                if (step.WaitUntil(() => !ProcessAlive(s.Pid), TimeSpan.FromMilliseconds(100))) break;
+                if (step.WaitUntil(() => !ProcessAlive(serverPid), TimeSpan.FromMilliseconds(100))) break;
             }
+            if (ProcessAlive(serverPid)) Signal.Send(serverPid, Signal.SIGKILL);
         }
         // Whatever still works in the data directory goes too: another node will start a server on these files.
-        if (!deadline.WaitUntil(() => Holders().Count == 0, TimeSpan.FromMilliseconds(100)) || (state is { Ours: true } st && ProcessAlive(st.Pid)))
+        if (!deadline.WaitUntil(() => Holders().Count == 0, TimeSpan.FromMilliseconds(100)) || (serverPid > 0 && ProcessAlive(serverPid)))
         {
             var left = Holders();
             foreach (var pid in left) Signal.Send(pid, Signal.SIGKILL);
@@ -190,6 +219,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log) : IDatabase
             AtomicFs.Unlink(PidFile);
             log.Info($"removed stale {PidFile}");
         }
+        if (File.Exists(IdentityFile)) AtomicFs.Unlink(IdentityFile);
         return OcfResult.Success;
     }
 

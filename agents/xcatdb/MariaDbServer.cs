@@ -17,7 +17,7 @@ namespace OcfAgents.Agents.XcatDb;
 /// | TERM            | SIGTERM (the server shuts down cleanly too, unless it hangs) | 1/2              |
 /// | KILL            | SIGKILL (InnoDB recovers at the next start)     | all                         |
 /// </summary>
-public sealed class MariaDbServer(XcatDbConfig config, Log log) : DirectServer(config, log)
+public sealed class MariaDbServer(XcatDbConfig config, Log log, string instance) : DirectServer(config, log, instance)
 {
     protected override string EngineName => "MariaDB";
     protected override string ServerName => File.Exists(Path.Combine(BinDir ?? "/usr/sbin", "mariadbd")) ? "mariadbd" : "mysqld";

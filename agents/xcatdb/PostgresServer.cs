@@ -17,7 +17,7 @@ namespace OcfAgents.Agents.XcatDb;
 /// | fast      | SIGINT  | transactions rolled back               | 1/2                         |
 /// | immediate | SIGQUIT | nothing (crash recovery at next start) | all                         |
 /// </summary>
-public sealed class PostgresServer(XcatDbConfig config, Log log) : DirectServer(config, log)
+public sealed class PostgresServer(XcatDbConfig config, Log log, string instance) : DirectServer(config, log, instance)
 {
     protected override string EngineName => "PostgreSQL";
     protected override string ServerName => "postgres";

@@ -65,9 +65,10 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
     public static readonly Parameter<string> LogFile = Param.AbsolutePath("logfile", "Server log",
         "The server's stdout and stderr are appended here.", @default: "/var/log/xcatdb.log");
 
-    public static readonly Parameter<string> StateDir = Param.AbsolutePath("state_dir", "Where SQLite activation is recorded",
-        "SQLite has no server: start records the activation in a file here (on tmpfs, gone after a reboot) and stop " +
-        "removes it.", @default: "/run/ocf-xcatdb");
+    public static readonly Parameter<string> StateDir = Param.AbsolutePath("state_dir", "Where this node's state is recorded",
+        "A directory on tmpfs (gone after a reboot): the identity (pid, start time) of the server start launched, so that " +
+        "stop finds it even when the data directory has vanished; for SQLite, which has no server, the activation.",
+        @default: "/run/ocf-xcatdb");
 
     public override string Name => "xcatdb";
     public override string ShortDesc => "xCAT's database (SQLite, PostgreSQL or MariaDB), checked against cfgloc";
@@ -87,8 +88,8 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
 
     private static IDatabase Engine_(OcfContext ctx, XcatDbConfig c) => c.Engine switch
     {
-        XcatDbEngine.Postgresql => new PostgresServer(c, ctx.Log),
-        XcatDbEngine.Mysql => new MariaDbServer(c, ctx.Log),
+        XcatDbEngine.Postgresql => new PostgresServer(c, ctx.Log, ctx.Instance ?? "xcatdb"),
+        XcatDbEngine.Mysql => new MariaDbServer(c, ctx.Log, ctx.Instance ?? "xcatdb"),
         _ => new SqliteTables(c, ctx.Log, ctx.Instance ?? "xcatdb"),
     };
 

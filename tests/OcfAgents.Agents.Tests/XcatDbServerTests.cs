@@ -60,6 +60,26 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
     }
 
     [Fact]
+    public void A_data_directory_that_vanishes_under_the_running_server_fails_monitor_and_stop_still_stops_that_server()
+    {
+        Assert.Equal(0, Do("start").Code);
+        var pid = pg.ServerPid!.Value;
+        var away = pg.DataDir + ".away";
+        Directory.Move(pg.DataDir, away);
+        try
+        {
+            var monitor = Do("monitor");
+            Assert.Equal(1, monitor.Code);
+            Assert.Contains($"vanished under the running {pg.ServerName} (pid {pid})", monitor.Stderr);
+            var stop = Do("stop");
+            Assert.True(stop.Code == 0, stop.ToString());
+            Assert.False(File.Exists($"/proc/{pid}/status") && !File.ReadAllText($"/proc/{pid}/status").Contains("State:\tZ"), $"pid {pid} still runs");
+        }
+        finally { Directory.Move(away, pg.DataDir); }
+        Assert.Equal(7, Do("monitor").Code);
+    }
+
+    [Fact]
     public void Migrate_to_stops_and_verifies_before_migrate_from_starts_again()
     {
         Assert.Equal(0, Do("start").Code);

@@ -51,6 +51,7 @@ public abstract class DatabaseFixture : IDisposable
         {
             ["engine"] = Engine, ["cfgloc"] = Cfgloc, ["shared_root"] = Shared, ["datadir"] = DataDir,
             ["port"] = Port.ToString(), ["socket_dir"] = SocketDir, ["listen_addresses"] = "127.0.0.1", ["logfile"] = LogFile,
+            ["state_dir"] = Path.Combine(Root, "state"),
         };
         foreach (var (k, v) in EngineParams()) p[k] = v;
         foreach (var (k, v) in overrides) p[k] = v;

@@ -80,6 +80,19 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
     }
 
     [Fact]
+    public void Ocf_tester_passes_against_the_real_server()
+    {
+        var argv = new List<string> { "ocf-tester", "-n", "xcatdb" };
+        foreach (var (k, v) in pg.Params()) argv.AddRange(["-o", $"{k}={v}"]);
+        argv.Add(Agent);
+        var r = Run.Command(argv, limit: TimeSpan.FromMinutes(5));
+        Assert.True(r.Code == 0, r.Stdout + r.Stderr);
+        // ocf-tester ends on migrate_from, with the server running: it must stop cleanly from there.
+        Assert.Equal(0, Do("stop").Code);
+        Assert.Empty(pg.Holders());
+    }
+
+    [Fact]
     public void Migrate_to_stops_and_verifies_before_migrate_from_starts_again()
     {
         Assert.Equal(0, Do("start").Code);

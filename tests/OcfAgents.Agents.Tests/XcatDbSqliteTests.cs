@@ -97,6 +97,14 @@ public sealed class XcatDbSqliteTests : IDisposable
     }
 
     [Fact]
+    public void An_unknown_engine_is_not_configured_and_lists_the_engines()
+    {
+        var r = Do("start", Params(("engine", "oracle")));
+        Assert.Equal(6, r.Code);
+        Assert.Contains("'oracle' is not one of sqlite, postgresql, mysql", r.ExitReason);
+    }
+
+    [Fact]
     public void Ocf_tester_passes_for_the_sqlite_engine()
     {
         var argv = new List<string> { "ocf-tester", "-n", "xcatdb" };

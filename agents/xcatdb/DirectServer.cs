@@ -167,7 +167,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
             }
             RemoveStaleLocks();
             if (PortTaken(config.Port))
-                return OcfResult.Fail(OcfExit.Generic, $"port {config.Port} on 127.0.0.1 is in use by another program; free it or set port");
+                return OcfResult.Fail(OcfExit.Generic, $"port {config.Port} on 127.0.0.1 is in use by {PortOwner.Describe(config.Port) ?? "another program"}; free it or set port");
             var (uid, gid) = UserIds(config.RunAs, deadline)!.Value;
             string[] argv = ["setpriv", $"--reuid={uid}", $"--regid={gid}", "--init-groups", "--", .. ServerArgv(BinDir!)];
             var env = new Dictionary<string, string> { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin", ["LANG"] = "C.UTF-8" };

@@ -162,7 +162,7 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
         {
             var r = Do("start", pg.Params(("port", port.ToString())));
             Assert.Equal(1, r.Code);
-            Assert.Contains($"port {port} on 127.0.0.1 is in use by another program", r.ExitReason);
+            Assert.Contains($"port {port} on 127.0.0.1 is in use by pid {Environment.ProcessId} (", r.Stderr);
             Assert.Empty(pg.Holders());
         }
         finally { other.Stop(); }

@@ -84,6 +84,30 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
 
     protected static bool ProcessAlive(int pid) => ProcessIdentity.Of(pid) is not null;
 
+    /// <summary>
+    /// A server of this engine already working in the data directory but not (yet) in the pid
+    /// file: one that an earlier start spawned just before it was killed. The topmost such process
+    /// (its parent is not one of them) is the server itself; starting a second one would only fight
+    /// it for the data files' locks.
+    /// </summary>
+    private int StartingServer()
+    {
+        // setpriv: spawned in the data directory, about to exec the server itself.
+        var holders = Holders().Where(h => ProcessNames.Contains(Comm(h)) || Comm(h) == "setpriv").ToList();
+        return holders.FirstOrDefault(h => !holders.Contains(ParentOf(h)));
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.TryParse(fields[1], out var ppid) ? ppid : 0;
+        }
+        catch (IOException) { return 0; }
+    }
+
     private string IdentityFile => Path.Combine(config.StateDir, $"{instance}.server");
 
     /// <summary>The server this agent started, when it is still that same live process.</summary>
@@ -149,7 +173,9 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     {
         if (Preflight() is { IsSuccess: false } bad) return bad;
         var before = ReadPidFile();
-        var pid = before is { Ours: true } running ? running.Pid : 0;
+        var pid = before is { Ours: true } running ? running.Pid : StartingServer();
+        if (pid > 0 && before is not { Ours: true })
+            log.Info($"{ServerName} (pid {pid}) is already starting in {DataDir} (an earlier start was interrupted); waiting for it");
         if (pid == 0)
         {
             if (before is { Pid: > 0 } other)
@@ -164,6 +190,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
                     return OcfResult.Fail(OcfExit.Generic, $"processes {string.Join(", ", Holders())} still work in {DataDir} without a {ServerName}");
                 AtomicFs.Unlink(PidFile);
                 log.Info($"removed stale {PidFile} (pid {other.Pid} is {(alive ? $"{other.Comm ?? "another program"}, not a {ServerName}" : "gone")})");
+                CrashPoint.Here("removed a stale pid file");
             }
             RemoveStaleLocks();
             if (PortTaken(config.Port))
@@ -174,6 +201,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
             try { pid = Daemon.Spawn(argv, env, config.LogFile, DataDir); }
             catch (IOException e) { return OcfResult.Fail(OcfExit.Generic, $"cannot start {ServerName}: {e.Message}"); }
             log.Info($"started {ServerName} (pid {pid}) on {DataDir}, port {config.Port}; log {config.LogFile}");
+            CrashPoint.Here($"spawned {ServerName}");
         }
 
         // The spawned process is the server itself (setpriv execs it), so its death ends the wait.
@@ -182,6 +210,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
         if (last.IsSuccess)
         {
             Record(ReadPidFile() is { Ours: true } now ? now.Pid : pid);
+            CrashPoint.Here("recorded the server's identity");
             return OcfResult.Success;
         }
         return OcfResult.Fail(OcfExit.Generic, ProcessAlive(pid)
@@ -200,6 +229,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
                 if (!ProcessAlive(serverPid)) break;
                 log.Info($"stopping {EngineName} (pid {serverPid}): {name}");
                 act(serverPid);
+                CrashPoint.Here($"sent {name}");
                 var step = Deadline.After(deadline.Remaining / share);
                 if (step.WaitUntil(() => !ProcessAlive(serverPid), TimeSpan.FromMilliseconds(100))) break;
             }
@@ -219,6 +249,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
             AtomicFs.Unlink(PidFile);
             log.Info($"removed stale {PidFile}");
         }
+        CrashPoint.Here("server gone");
         if (File.Exists(IdentityFile)) AtomicFs.Unlink(IdentityFile);
         return OcfResult.Success;
     }

@@ -79,6 +79,54 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
         Assert.Equal(7, Do("monitor").Code);
     }
 
+    private AgentResult Hooked(string action, string envName, int value) =>
+        Run.Agent(Built.WithHooks("xcatdb"), action, pg.Params(), new() { [envName] = value.ToString() });
+
+    private int Boundaries(string action)
+    {
+        var r = Run.Agent(Built.WithHooks("xcatdb"), action, pg.Params(), new() { ["OCFAGENTS_CRASH_TRACE"] = "1" });
+        Assert.True(r.Code == 0, r.ToString());
+        return r.Stderr.Split('\n').Count(l => l.StartsWith("crash-point ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_start_killed_at_any_step_converges_on_start_again_with_one_server()
+    {
+        var starts = Boundaries("start");
+        Assert.Equal(0, Do("stop").Code);
+        Assert.True(starts >= 2, $"only {starts} crash points in start");
+        for (var b = 1; b <= starts; b++)
+        {
+            var killed = Hooked("start", "OCFAGENTS_CRASH_AT", b);
+            Assert.True(killed.Killed, $"start was not killed at step {b}: {killed}");
+            var again = Do("start");
+            Assert.True(again.Code == 0, $"step {b}: {again}");
+            Assert.Equal(0, Do("monitor", level: 10).Code);
+            Assert.Single(pg.Holders(), pid => pid == pg.ServerPid);
+            Assert.Equal(0, Do("stop").Code);
+            Assert.Empty(pg.Holders());
+        }
+    }
+
+    [Fact]
+    public void A_stop_killed_at_any_step_converges_on_stop_again_with_nothing_left()
+    {
+        Assert.Equal(0, Do("start").Code);
+        var stops = Boundaries("stop");
+        Assert.True(stops >= 2, $"only {stops} crash points in stop");
+        for (var b = 1; b <= stops; b++)
+        {
+            Assert.Equal(0, Do("start").Code);
+            var killed = Hooked("stop", "OCFAGENTS_CRASH_AT", b);
+            Assert.True(killed.Killed, $"stop was not killed at step {b}: {killed}");
+            var again = Do("stop");
+            Assert.True(again.Code == 0, $"step {b}: {again}");
+            Assert.Empty(pg.Holders());
+            Assert.Null(pg.ServerPid);
+            Assert.Equal(7, Do("monitor").Code);
+        }
+    }
+
     [Fact]
     public void Ocf_tester_passes_against_the_real_server()
     {

@@ -34,10 +34,10 @@ public static class MysqlProbe
         socket.ReceiveTimeout = Math.Max(1, deadline.RemainingMilliseconds);
         try
         {
-            var head = Receive(socket, 4);
+            var head = SocketRead.Exactly(socket, 4);
             var length = head[0] | head[1] << 8 | head[2] << 16;
             if (length is < 1 or > 65536) return new Answer(false, $"{socketPath} sent a {length}-byte first packet: not MariaDB/MySQL");
-            var payload = Receive(socket, length);
+            var payload = SocketRead.Exactly(socket, length);
             return payload[0] switch
             {
                 0x0A => new Answer(true, $"accepts connections (server {Encoding.ASCII.GetString(payload, 1, Math.Max(0, Array.IndexOf(payload, (byte)0, 1) - 1))})"),
@@ -53,18 +53,5 @@ public static class MysqlProbe
         {
             return new Answer(false, $"{socketPath} closed the connection before its greeting");
         }
-    }
-
-    private static byte[] Receive(Socket socket, int count)
-    {
-        var buffer = new byte[count];
-        var got = 0;
-        while (got < count)
-        {
-            var n = socket.Receive(buffer, got, count - got, SocketFlags.None);
-            if (n == 0) throw new EndOfStreamException();
-            got += n;
-        }
-        return buffer;
     }
 }

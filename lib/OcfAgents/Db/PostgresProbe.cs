@@ -39,11 +39,11 @@ public static class PostgresProbe
         try
         {
             socket.Send(Startup(user, database));
-            var head = Receive(socket, 5);
+            var head = SocketRead.Exactly(socket, 5);
             var type = (char)head[0];
             var length = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(1));
             if (length < 4 || length > 65536) return new Answer(false, null, $"{host}:{port} answered with a {length}-byte message: not PostgreSQL");
-            var body = Receive(socket, length - 4);
+            var body = SocketRead.Exactly(socket, length - 4);
             try { socket.Send([(byte)'X', 0, 0, 0, 4]); } catch (SocketException) { }
             return type switch
             {
@@ -95,18 +95,5 @@ public static class PostgresProbe
         // (e.g. no pg_hba.conf entry) — the server is up and answering, which is all we ask.
         var accepts = state is not null && state.StartsWith("28", StringComparison.Ordinal);
         return new Answer(accepts, state, message ?? "error without a message");
-    }
-
-    private static byte[] Receive(Socket socket, int count)
-    {
-        var buffer = new byte[count];
-        var got = 0;
-        while (got < count)
-        {
-            var n = socket.Receive(buffer, got, count - got, SocketFlags.None);
-            if (n == 0) throw new EndOfStreamException();
-            got += n;
-        }
-        return buffer;
     }
 }

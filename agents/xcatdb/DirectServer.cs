@@ -256,17 +256,23 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
 
     // ---- helpers -------------------------------------------------------------------------------
 
-    /// <summary>uid and primary gid of a user through NSS (`id`), or null when the user does not exist.</summary>
-    protected static (string Uid, string Gid)? UserIds(string user, Deadline deadline)
+    /// <summary>
+    /// uid and primary gid of a user through NSS (`getent passwd`: name:x:uid:gid:…, so LDAP users
+    /// count), looked up once per action; null when the user does not exist.
+    /// </summary>
+    protected (string Uid, string Gid)? UserIds(string user, Deadline deadline)
     {
+        if (_ids is { } known) return known;
         try
         {
-            var uid = ProcessRunner.Run(new ProcessSpec(["id", "-u", "--", user]), deadline);
-            var gid = ProcessRunner.Run(new ProcessSpec(["id", "-g", "--", user]), deadline);
-            return uid.Succeeded && gid.Succeeded ? (uid.Stdout.Trim(), gid.Stdout.Trim()) : null;
+            var r = ProcessRunner.Run(new ProcessSpec(["getent", "passwd", "--", user]), deadline);
+            var f = r.Stdout.Split('\n')[0].Split(':');
+            return _ids = r.Succeeded && f.Length >= 4 && f[0] == user ? (f[2], f[3]) : null;
         }
         catch (System.ComponentModel.Win32Exception) { return null; }
     }
+
+    private (string Uid, string Gid)? _ids;
 
     private static bool PortTaken(int port)
     {

@@ -83,7 +83,7 @@ public sealed class MariaDbServer(XcatDbConfig config, Log log, string instance)
             try
             {
                 r = WithSecretFile(options.ToArray(), file => new ProcessSpec([client, $"--defaults-extra-file={file}", "--batch", "--skip-column-names",
-                    $"--connect-timeout={Str(Math.Max(2, (int)deadline.Remaining.TotalSeconds))}", "-h", host, "-P", Str(port), "-D", db,
+                    $"--connect-timeout={Str(Math.Max(2, (int)deadline.Remaining.TotalSeconds))}", "-h", host, $"--port={Str(port)}", "-D", db,
                     "-e", "SELECT value FROM site WHERE `key` = 'xcatdport'"]) { Environment = new Dictionary<string, string> { ["LANG"] = "C" } }, deadline);
                 break;
             }

@@ -26,11 +26,14 @@ public sealed class SqliteTables(XcatDbConfig config, Log log, string instance) 
         if (Preflight() is { IsSuccess: false } bad) return bad with { Code = OcfExit.Generic };
         if (level < 10) return OcfResult.Success;
         // PRAGMA quick_check reads every page; "ok" is its only healthy answer.
-        var check = ProcessRunner.Run(new ProcessSpec(["sqlite3", "-readonly", "-batch", "-bail", Site, "PRAGMA quick_check;"]), deadline);
+        ProcessResult check;
+        try { check = ProcessRunner.Run(new ProcessSpec(["sqlite3", "-readonly", "-batch", "-bail", Site, "PRAGMA quick_check;"]), deadline); }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return OcfResult.Fail(OcfExit.NotInstalled, "sqlite3 is not installed (needed for the depth-10 check)");
+        }
         var answer = (check.Stdout + check.Stderr).Trim();
         if (check.Succeeded && answer == "ok") return OcfResult.Success;
-        if (check.ExitCode == 127 || check.Stderr.Contains("No such file", StringComparison.Ordinal) && !File.Exists(Site))
-            return OcfResult.Fail(OcfExit.NotInstalled, "sqlite3 is not installed (needed for the depth-10 check)");
         var first = answer.Split('\n')[0];
         return OcfResult.Fail(OcfExit.Generic, $"{Site} fails PRAGMA quick_check: {(first.Length > 0 ? first : $"sqlite3 exit {check.ExitCode}")}");
     }

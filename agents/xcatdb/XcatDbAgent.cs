@@ -86,7 +86,7 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
 
     public override Configured<XcatDbConfig> Configure(ParameterValues v) => XcatDbConfig.From(v);
 
-    private static IDatabase Engine_(OcfContext ctx, XcatDbConfig c) => c.Engine switch
+    private static IDatabase Database(OcfContext ctx, XcatDbConfig c) => c.Engine switch
     {
         XcatDbEngine.Postgresql => new PostgresServer(c, ctx.Log, ctx.Instance ?? "xcatdb"),
         XcatDbEngine.Mysql => new MariaDbServer(c, ctx.Log, ctx.Instance ?? "xcatdb"),
@@ -94,15 +94,15 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
     };
 
     public override OcfResult Monitor(OcfContext ctx, XcatDbConfig config) =>
-        config.CheckCfgloc() ?? Engine_(ctx, config).Monitor(ctx.CheckLevel, ctx.Deadline);
+        config.CheckCfgloc() ?? Database(ctx, config).Monitor(ctx.CheckLevel, ctx.Deadline);
 
     public override OcfResult Start(OcfContext ctx, XcatDbConfig config) =>
-        config.CheckCfgloc() ?? Engine_(ctx, config).Start(ctx.Deadline);
+        config.CheckCfgloc() ?? Database(ctx, config).Start(ctx.Deadline);
 
-    public override OcfResult Stop(OcfContext ctx, XcatDbConfig config) => Engine_(ctx, config).Stop(ctx.Deadline);
+    public override OcfResult Stop(OcfContext ctx, XcatDbConfig config) => Database(ctx, config).Stop(ctx.Deadline);
 
     public override OcfResult Validate(OcfContext ctx, XcatDbConfig config) =>
-        config.CheckCfgloc() ?? Engine_(ctx, config).Preflight();
+        config.CheckCfgloc() ?? Database(ctx, config).Preflight();
 }
 
 /// <summary>What each engine does for the agent.</summary>

@@ -5,6 +5,14 @@ namespace OcfAgents.Agents.Tests.Support;
 /// <summary>What every fencing plugin's tests check the same way.</summary>
 public static class FenceChecks
 {
+    /// <summary>The output matches its golden file and that file is well-formed XML (xmllint).</summary>
+    public static void AssertGoldenXml(string golden, string output)
+    {
+        Golden.Check(golden, output);
+        var lint = Run.Command(["xmllint", "--noout", Built.Golden(golden)]);
+        Assert.True(lint.Code == 0, lint.ToString());
+    }
+
     public static string ErrorLine(AgentResult r) =>
         Assert.Single(r.Stderr.Split('\n'), l => l.Contains("ERROR:", StringComparison.Ordinal));
 

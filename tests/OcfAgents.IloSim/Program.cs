@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using OcfAgents.Fencing.Ribcl;
+using OcfAgents.Xml;
 
 // iLO stand-in: RIBCL over TLS on a loopback port, the way an iLO2 (firmware 1.94, RIBCL 2.22)
 // answers, plus POST /ribcl as iLO3+ does, plus an HTTP CONNECT proxy in front of it.
@@ -227,9 +228,9 @@ internal sealed class IloSim(string dir, string user, string fault, IPAddress bi
             while (true)
             {
                 var text = pending.ToString();
-                var lex = RibclLexer.Read(text, final: false, out var token, out var consumed, out var error);
-                if (lex == RibclLex.NeedMore) return false;
-                if (lex == RibclLex.Invalid)
+                var lex = XmlLexer.Read(text, final: false, out var token, out var consumed, out var error);
+                if (lex == XmlLex.NeedMore) return false;
+                if (lex == XmlLex.Invalid)
                 {
                     output.Append(Error(0x0001, $"Syntax error: {error}"));
                     return true;
@@ -239,21 +240,21 @@ internal sealed class IloSim(string dir, string user, string fault, IPAddress bi
             }
         }
 
-        private bool Handle(RibclToken t, StringBuilder output)
+        private bool Handle(XmlToken t, StringBuilder output)
         {
             var where = _open.Count == 0 ? "" : _open.Peek();
             switch (t.Kind, t.Name, where)
             {
-                case (RibclTokenKind.Text, _, _):
+                case (XmlTokenKind.Text, _, _):
                     return false;
-                case (RibclTokenKind.Declaration, _, ""):
+                case (XmlTokenKind.Declaration, _, ""):
                     output.Append(Document(NoError));
                     return false;
-                case (RibclTokenKind.Start, "RIBCL", ""):
+                case (XmlTokenKind.Start, "RIBCL", ""):
                     _version = t.Attribute("VERSION") ?? "?";
                     output.Append(Document(NoError));
                     return Open(t);
-                case (RibclTokenKind.Start, "LOGIN", "RIBCL"):
+                case (XmlTokenKind.Start, "LOGIN", "RIBCL"):
                     if (t.Attribute("USER_LOGIN") != sim._user || t.Attribute("PASSWORD") != sim._password)
                     {
                         sim.Event("login failed");
@@ -264,35 +265,35 @@ internal sealed class IloSim(string dir, string user, string fault, IPAddress bi
                     sim.Event($"login {t.Attribute("USER_LOGIN")} RIBCL {_version} {via}");
                     output.Append(Document(NoError));
                     return Open(t);
-                case (RibclTokenKind.Start, "SERVER_INFO" or "RIB_INFO", "LOGIN"):
+                case (XmlTokenKind.Start, "SERVER_INFO" or "RIB_INFO", "LOGIN"):
                     _mode = (t.Attribute("MODE") ?? "").ToLowerInvariant();
                     if (_mode is not ("read" or "write")) { output.Append(Error(0x0001, "Syntax error: MODE must be read or write")); return true; }
                     output.Append(Document(NoError));
                     return Open(t);
-                case (RibclTokenKind.Start, _, "SERVER_INFO" or "RIB_INFO") when _loggedIn:
+                case (XmlTokenKind.Start, _, "SERVER_INFO" or "RIB_INFO") when _loggedIn:
                     if (t.SelfClosing) { output.Append(Command(t)); return false; }
                     _open.Push(t.Name);
                     _pendingCommand = t;
                     return false;
-                case (RibclTokenKind.End, _, _) when t.Name == where:
+                case (XmlTokenKind.End, _, _) when t.Name == where:
                     _open.Pop();
                     if (_pendingCommand is { } command && command.Name == t.Name) { _pendingCommand = null; output.Append(Command(command)); }
                     return t.Name == "RIBCL";
                 default:
-                    output.Append(Error(0x0001, $"Syntax error: unexpected {(t.Kind == RibclTokenKind.End ? "/" : "")}{t.Name} in {(where == "" ? "document" : where)}"));
+                    output.Append(Error(0x0001, $"Syntax error: unexpected {(t.Kind == XmlTokenKind.End ? "/" : "")}{t.Name} in {(where == "" ? "document" : where)}"));
                     return true;
             }
         }
 
-        private RibclToken? _pendingCommand;
+        private XmlToken? _pendingCommand;
 
-        private bool Open(RibclToken t)
+        private bool Open(XmlToken t)
         {
             if (!t.SelfClosing) _open.Push(t.Name);
             return false;
         }
 
-        private string Command(RibclToken t)
+        private string Command(XmlToken t)
         {
             var write = t.Name is "SET_HOST_POWER" or "HOLD_PWR_BTN" or "PRESS_PWR_BTN" or "RESET_SERVER" or "COLD_BOOT_SERVER";
             if (write && _mode != "write") return Error(0x0040, $"{t.Name} requires MODE=\"write\".");

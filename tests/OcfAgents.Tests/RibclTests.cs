@@ -1,4 +1,5 @@
 using OcfAgents.Fencing.Ribcl;
+using OcfAgents.Xml;
 
 namespace OcfAgents.Tests;
 
@@ -72,10 +73,10 @@ public class RibclTests
         for (var i = 0; i < text.Length; i += chunk)
         {
             pending += text.Substring(i, Math.Min(chunk, text.Length - i));
-            while (RibclLexer.Read(pending, final: false, out var t, out var consumed, out _) == RibclLex.Token)
+            while (XmlLexer.Read(pending, final: false, out var t, out var consumed, out _) == XmlLex.Token)
             {
                 // Text between tags may arrive in pieces; only tags are compared.
-                if (t!.Kind != RibclTokenKind.Text) tokens.Add($"{t.Kind} {t.Name} {string.Join(",", t.Attributes)} {t.SelfClosing}");
+                if (t!.Kind != XmlTokenKind.Text) tokens.Add($"{t.Kind} {t.Name} {string.Join(",", t.Attributes)} {t.SelfClosing}");
                 pending = pending[consumed..];
             }
         }

@@ -7,6 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using OcfAgents.Logging;
 using OcfAgents.Sys;
+using OcfAgents.Xml;
 
 namespace OcfAgents.Fencing.Ribcl;
 
@@ -109,13 +110,13 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
         // The password is spliced in as bytes so it never exists as a .NET string we could log.
         var head = Encoding.UTF8.GetBytes(
             "<?xml version=\"1.0\"?>\r\n" +
-            $"<RIBCL VERSION=\"{RibclLexer.Escape(target.Version)}\">\r\n" +
-            $"<LOGIN USER_LOGIN=\"{RibclLexer.Escape(target.User)}\" PASSWORD=\"");
+            $"<RIBCL VERSION=\"{XmlLexer.Escape(target.Version)}\">\r\n" +
+            $"<LOGIN USER_LOGIN=\"{XmlLexer.Escape(target.User)}\" PASSWORD=\"");
         var password = EscapePassword(target.Password);
         var tail = Encoding.UTF8.GetBytes(
             "\">\r\n" +
             $"<{section} MODE=\"{mode}\">\r\n" +
-            $"<{command}{string.Concat(attributes.Select(a => $" {a.Name}=\"{RibclLexer.Escape(a.Value)}\""))}/>\r\n" +
+            $"<{command}{string.Concat(attributes.Select(a => $" {a.Name}=\"{XmlLexer.Escape(a.Value)}\""))}/>\r\n" +
             $"</{section}>\r\n" +
             "</LOGIN>\r\n" +
             "</RIBCL>\r\n");

@@ -94,18 +94,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     {
         // setpriv: spawned in the data directory, about to exec the server itself.
         var holders = Holders().Where(h => ProcessNames.Contains(Comm(h)) || Comm(h) == "setpriv").ToList();
-        return holders.FirstOrDefault(h => !holders.Contains(ParentOf(h)));
-    }
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.TryParse(fields[1], out var ppid) ? ppid : 0;
-        }
-        catch (IOException) { return 0; }
+        return holders.FirstOrDefault(h => !holders.Contains(ProcessIdentity.ParentOf(h)));
     }
 
     private string IdentityFile => Path.Combine(config.StateDir, $"{instance}.server");

@@ -208,7 +208,7 @@ public static class OcfHost
         if (before.IsSuccess)
         {
             ctx.Log.Info("start: already running");
-            return OcfResult.Success;
+            return agent.FinishStart(ctx, config);
         }
         ctx.Log.Debug($"start: monitor says {(int)before.Code} ({before.Reason ?? "not running"})");
         var done = agent.Start(ctx, config);
@@ -217,7 +217,7 @@ public static class OcfHost
         if (after.IsSuccess)
         {
             ctx.Log.Info("start: running, verified by monitor");
-            return OcfResult.Success;
+            return agent.FinishStart(ctx, config);
         }
         return OcfResult.Fail(OcfExit.Generic, $"start finished but monitor says: {after.Reason ?? "not running"}");
     }

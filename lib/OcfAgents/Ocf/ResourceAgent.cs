@@ -48,6 +48,14 @@ public abstract class ResourceAgent<TConfig> : IAgentDescription
     /// <summary>Called only when monitor did not say 7. Must converge when re-run after a SIGKILL.</summary>
     public abstract OcfResult Stop(OcfContext ctx, TConfig config);
 
+    /// <summary>
+    /// Work that belongs to a start but needs the resource running (xcatd's post-activation
+    /// commands). Called after a verified start and whenever start finds the resource already
+    /// running, so a start killed between the two converges on re-run; it must itself remember
+    /// what it already did. A failure fails the start.
+    /// </summary>
+    public virtual OcfResult FinishStart(OcfContext ctx, TConfig config) => OcfResult.Success;
+
     /// <summary>Checks of this node's environment beyond the parameters (validate-all).</summary>
     public virtual OcfResult Validate(OcfContext ctx, TConfig config) => OcfResult.Success;
     public virtual OcfResult ReloadAgent(OcfContext ctx, TConfig config) => OcfResult.Success;

@@ -50,6 +50,11 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int sig);
 
+    [LibraryImport("libc", EntryPoint = "waitpid", SetLastError = true)]
+    public static partial int WaitPid(int pid, out int status, int options);
+
+    public const int WNOHANG = 1;
+
     [LibraryImport("libc", EntryPoint = "getpid")]
     public static partial int GetPid();
 

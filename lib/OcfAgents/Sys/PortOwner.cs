@@ -5,11 +5,44 @@ namespace OcfAgents.Sys;
 /// <summary>
 /// Who listens on a local TCP port: the socket's inode from /proc/net/tcp and tcp6 (proc(5): "sl
 /// local_address rem_address st … inode", addresses as hex IP:PORT, st 0A = LISTEN), then the
-/// process holding "socket:[inode]" among /proc/*/fd. Only what root can see; null when unknown.
+/// processes holding "socket:[inode]" among /proc/*/fd. Only what root can see.
 /// </summary>
 public static class PortOwner
 {
-    public static string? Describe(int port)
+    /// <summary>"pid N (comm)" of a process listening on the port; null when nobody (visible) listens.</summary>
+    public static string? Describe(int port) =>
+        Listeners(port) is [var pid, ..] ? $"pid {pid} ({Comm(pid)})" : null;
+
+    /// <summary>Is any socket in LISTEN on this TCP port, whoever holds it?</summary>
+    public static bool IsListening(int port) => ListeningInodes(port).Count > 0;
+
+    /// <summary>Pids holding a LISTEN socket on the port (a forked server's children share it).</summary>
+    public static List<int> Listeners(int port, IEnumerable<int>? among = null)
+    {
+        var inodes = ListeningInodes(port);
+        var pids = new List<int>();
+        if (inodes.Count == 0) return pids;
+        var candidates = among ?? Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0).Where(p => p > 0);
+        foreach (var pid in candidates)
+        {
+            IEnumerable<string> fds;
+            try { fds = Directory.EnumerateFiles($"/proc/{pid}/fd").ToList(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            foreach (var fd in fds)
+            {
+                string? target;
+                try { target = AtomicFs.ReadLink(fd); }
+                catch (SysError) { continue; } // the process or the descriptor went away meanwhile
+                if (target is null || !target.StartsWith("socket:[", StringComparison.Ordinal) || !inodes.Contains(target[8..^1])) continue;
+                pids.Add(pid);
+                break;
+            }
+        }
+        return pids;
+    }
+
+    private static HashSet<string> ListeningInodes(int port)
     {
         var inodes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
@@ -26,25 +59,12 @@ public static class PortOwner
                 inodes.Add(f[9]);
             }
         }
-        if (inodes.Count == 0) return null;
-        foreach (var proc in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(proc), out var pid)) continue;
-            IEnumerable<string> fds;
-            try { fds = Directory.EnumerateFiles(Path.Combine(proc, "fd")).ToList(); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
-            foreach (var fd in fds)
-            {
-                string? target;
-                try { target = AtomicFs.ReadLink(fd); }
-                catch (SysError) { continue; } // the process or the descriptor went away meanwhile
-                if (target is null || !target.StartsWith("socket:[", StringComparison.Ordinal) || !inodes.Contains(target[8..^1])) continue;
-                string comm;
-                try { comm = File.ReadAllText(Path.Combine(proc, "comm")).Trim(); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { comm = "?"; }
-                return $"pid {pid} ({comm})";
-            }
-        }
-        return null;
+        return inodes;
+    }
+
+    private static string Comm(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/comm").Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "?"; }
     }
 }

@@ -39,6 +39,34 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
         catch (IOException) { return null; }
     }
 
+    /// <summary>Field 4 (ppid) of /proc/PID/stat, 0 when the process is gone.</summary>
+    public static int ParentOf(int pid) => StatField(pid, 1);
+
+    /// <summary>Field 5 (pgrp) of /proc/PID/stat, 0 when the process is gone.</summary>
+    public static int GroupOf(int pid) => StatField(pid, 2);
+
+    /// <summary>Live pids whose process group is <paramref name="pgid"/>.</summary>
+    public static List<int> GroupMembers(int pgid)
+    {
+        var members = new List<int>();
+        if (pgid <= 1) return members;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && GroupOf(pid) == pgid && Of(pid) is not null) members.Add(pid);
+        return members;
+    }
+
+    private static int StatField(int pid, int index)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.TryParse(fields[index], NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+        }
+        catch (IOException) { return 0; }
+        catch (UnauthorizedAccessException) { return 0; }
+    }
+
     public override string ToString() => $"{Pid} {StartTime}";
 
     public static ProcessIdentity? Parse(string text)

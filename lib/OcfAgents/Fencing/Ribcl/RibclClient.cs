@@ -151,7 +151,7 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
         var timeout = target.RequestTimeout < deadline.Remaining ? target.RequestTimeout : deadline.Remaining;
         var until = Deadline.After(timeout + TimeSpan.FromSeconds(0.001));
         var peer = $"{target.Host}:{target.Port}";
-        if (target.Insecure || target.CaFile is not null) WithoutSystemTrustStore();
+        if (target.Insecure || target.CaFile is not null) TlsTrust.WithoutSystemStore();
         using var socket = Connect(until);
         using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
         string? trustProblem = null;
@@ -222,17 +222,6 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
         return policy;
     }
 
-    /// <summary>
-    /// .NET loads OpenSSL's whole default store (the bundle file and every file in the certs
-    /// directory, ~100 ms here) for any chain it builds, even one with CustomRootTrust. When the
-    /// system store is not wanted, point OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR — for this process
-    /// only; it starts no children after this — at nothing, so there is nothing to load.
-    /// </summary>
-    private static void WithoutSystemTrustStore()
-    {
-        Native.SetEnv("SSL_CERT_FILE", "/dev/null", 1);
-        Native.SetEnv("SSL_CERT_DIR", "/dev/null/no-system-store", 1);
-    }
 
     private string? CheckCertificate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
@@ -249,19 +238,13 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
     {
         var (host, port) = target.ProxyHost is { Length: > 0 } proxy ? (proxy, target.ProxyPort) : (target.Host, target.Port);
         var what = target.ProxyHost is { Length: > 0 } ? $"the proxy {host}:{port}" : $"the iLO {host}:{port}";
-        var address = Resolve(host, until);
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket socket;
+        try { socket = Tcp.Connect(host, port, until, what); }
+        catch (TcpException e) { throw new FenceDeviceException(e.Message); }
         try
         {
-            var connect = socket.ConnectAsync(new IPEndPoint(address, port));
-            if (!connect.Wait(until.Remaining)) throw new FenceDeviceException($"connecting to {what} timed out");
             if (target.ProxyHost is { Length: > 0 }) ProxyConnect(socket, until);
             return socket;
-        }
-        catch (AggregateException e) when (e.InnerException is SocketException se)
-        {
-            socket.Dispose();
-            throw new FenceDeviceException($"cannot reach {what}: {se.Message}");
         }
         catch
         {
@@ -299,29 +282,7 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
             throw new FenceDeviceException($"the proxy {proxy} refused CONNECT {target.Host}:{target.Port}: {status}");
     }
 
-    private static IPAddress Resolve(string host, Deadline until)
-    {
-        if (IPAddress.TryParse(host, out var literal)) return literal;
-        var lookup = Dns.GetHostAddressesAsync(host);
-        try
-        {
-            if (!lookup.Wait(until.Remaining)) throw new FenceDeviceException($"resolving '{host}' timed out");
-        }
-        catch (AggregateException e) when (e.InnerException is SocketException se)
-        {
-            throw new FenceDeviceException($"cannot resolve '{host}': {se.Message}");
-        }
-        return lookup.Result.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
-            ?? lookup.Result.FirstOrDefault()
-            ?? throw new FenceDeviceException($"'{host}' has no address");
-    }
-
-    private static void SetTimeouts(Socket socket, Deadline until)
-    {
-        var ms = Math.Max(1, until.RemainingMilliseconds);
-        socket.ReceiveTimeout = ms;
-        socket.SendTimeout = ms;
-    }
+    private static void SetTimeouts(Socket socket, Deadline until) => Tcp.SetTimeouts(socket, until);
 
     private static string ReadToEnd(SslStream tls, Socket socket, Deadline until, string peer)
     {

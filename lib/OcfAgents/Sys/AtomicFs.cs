@@ -30,6 +30,9 @@ public static class AtomicFs
         return Native.Access(path, mode) == 0 ? null : Native.ErrnoText(Native.LastErrno);
     }
 
+    /// <summary>access(2) X_OK: may the current user execute this file?</summary>
+    public static bool IsExecutable(string path) => Native.Access(path, Native.X_OK) == 0;
+
     /// <summary>The link text of a symlink, or null when the path is not a symlink or is absent.</summary>
     public static unsafe string? ReadLink(string path)
     {

@@ -63,6 +63,19 @@ public static unsafe partial class Daemon
         }
     }
 
+    /// <summary>
+    /// waitpid(pid, WNOHANG) for a process this agent spawned: its wait status once it has exited
+    /// (and is reaped), null while it runs or when it is not our child.
+    /// </summary>
+    public static int? TryReap(int pid) => pid > 0 && Native.WaitPid(pid, out var status, Native.WNOHANG) == pid ? status : null;
+
+    /// <summary>A wait status in words: "status N" (exit code, bits 8-15, when bits 0-6 are 0) or "signal N".</summary>
+    public static string DescribeExit(int status) =>
+        (status & 0x7f) == 0 ? $"status {(status >> 8) & 0xff}" : $"signal {status & 0x7f}";
+
+    /// <summary>The exit code in a wait status, or -1 when the process was killed by a signal.</summary>
+    public static int ExitCode(int status) => (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1;
+
     private static nint* CStrings(IReadOnlyList<string> values, List<nint> owned)
     {
         var array = Marshal.AllocCoTaskMem((values.Count + 1) * sizeof(nint));

@@ -7,4 +7,11 @@ public static class Signal
 
     /// <summary>True when the signal was delivered; false when the process is gone (or not ours to signal).</summary>
     public static bool Send(int pid, int signal) => pid > 0 && Native.Kill(pid, signal) == 0;
+
+    /// <summary>
+    /// kill(-pgid): every member of a process group. Refuses group 0 and 1 (init) and the caller's
+    /// own group (the agent would kill itself and the Pacemaker executor's view of it).
+    /// </summary>
+    public static bool SendGroup(int pgid, int signal) =>
+        pgid > 1 && pgid != ProcessIdentity.GroupOf(Native.GetPid()) && Native.Kill(-pgid, signal) == 0;
 }

@@ -1,0 +1,262 @@
+using System.Text;
+using OcfAgents.Logging;
+using OcfAgents.Ocf;
+using OcfAgents.Sys;
+using OcfAgents.Xcat;
+
+namespace OcfAgents.Agents.Xcatd;
+
+/// <summary>
+/// xcatd as a process tree: a launcher (BINARY -p PIDFILE) that waits for the database, forks the
+/// SSL listener and exits 0 once the listener is ready; the listener (the pid in the pid file,
+/// title "xcatd: SSL listener") and its children ("xcatd: UDP listener", "install monitor",
+/// "DB Access", one per client connection) in the listener's process group.
+///
+/// Identity is the title, not the pid: a pid file outlives its xcatd (TERM leaves it behind, a
+/// reboot or crash too), so its number may belong to anything by the next start. The launcher's
+/// and listener's (pid, start time) are also recorded in state_dir, so that a start killed
+/// mid-way and re-run waits for the launcher it already spawned instead of spawning a second one,
+/// and stop finds an xcatd whose pid file was removed.
+/// </summary>
+public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
+{
+    public const string ListenerTitle = "xcatd: SSL listener";
+
+    private string Instance => instance ?? "xcatd";
+    private string LauncherFile => Path.Combine(config.StateDir, $"{Instance}.launcher");
+    private string ListenerFile => Path.Combine(config.StateDir, $"{Instance}.listener");
+
+    // ---- identity ------------------------------------------------------------------------------
+
+    private static string[] CommandLine(int pid) => new ProcessIdentity(pid, 0).CommandLine() ?? [];
+
+    /// <summary>Perl's $0 = "xcatd: SSL listener" becomes argv[0] (padded with spaces or NULs).</summary>
+    public static bool IsListener(int pid) =>
+        ProcessIdentity.Of(pid) is not null && CommandLine(pid) is [var title, ..] && title.TrimEnd() == ListenerTitle;
+
+    /// <summary>Any process of xcatd: a titled one ("xcatd: …"), or the launcher running our binary.</summary>
+    private bool IsXcatdProcess(int pid) =>
+        CommandLine(pid) is { Length: > 0 } argv && (argv[0].StartsWith("xcatd:", StringComparison.Ordinal) || argv.Contains(config.Binary));
+
+    /// <summary>The listener the pid file names, when it is one.</summary>
+    public ProcessIdentity? PidFileListener() =>
+        ReadPidFile() is { } pid && IsListener(pid) ? ProcessIdentity.Of(pid) : null;
+
+    private int? ReadPidFile()
+    {
+        try { return int.TryParse(File.ReadAllText(config.PidFile).Trim(), out var pid) && pid > 0 ? pid : 0; }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    private static ProcessIdentity? Recorded(string file)
+    {
+        try { return ProcessIdentity.Parse(File.ReadAllText(file)) is { IsAlive: true } id ? id : null; }
+        catch (IOException) { return null; }
+    }
+
+    private void Record(string file, int pid)
+    {
+        if (ProcessIdentity.Of(pid) is not { } id) return;
+        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AtomicFs.WriteFileAtomic(file, Encoding.UTF8.GetBytes(id + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    private static void Forget(string file)
+    {
+        if (File.Exists(file)) AtomicFs.Unlink(file);
+    }
+
+    // ---- monitor -------------------------------------------------------------------------------
+
+    public OcfResult Monitor(int level, Deadline deadline)
+    {
+        if (PidFileListener() is not { } listener)
+        {
+            if (Recorded(ListenerFile) is { } orphan && IsListener(orphan.Pid))
+                return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {orphan.Pid}) runs but {config.PidFile} does not name it; stop will stop it");
+            if (Recorded(LauncherFile) is { } launcher)
+                return OcfResult.Fail(OcfExit.Generic, $"xcatd's launcher (pid {launcher.Pid}) from an interrupted start is still waiting to start the listener");
+            return OcfResult.NotRunning;
+        }
+        // The listening socket held by the listener itself: no connection is made, so xcatd forks
+        // no child and logs nothing for a check that runs every few seconds.
+        if (PortOwner.Listeners(config.Port, among: [listener.Pid]).Count == 0)
+            return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {listener.Pid}) does not listen on port {config.Port}" +
+                (PortOwner.Describe(config.Port) is { } other ? $"; {other} does" : ""));
+        return level >= 10 ? DeepCheck(deadline) : OcfResult.Success;
+    }
+
+    /// <summary>lsxcatd -v as an xCAT client; with the database down xcatd refuses every request.</summary>
+    private OcfResult DeepCheck(Deadline deadline)
+    {
+        IReadOnlyList<XcatResponse> responses;
+        try { responses = XcatdClient.Request(config.Target, "lsxcatd", ["-v"], deadline); }
+        catch (XcatdException e) { return OcfResult.Fail(OcfExit.Generic, $"xcatd does not answer lsxcatd: {e.Message}"); }
+        var errors = responses.SelectMany(r => r.Values("error")).ToList();
+        if (errors.Any(e => e.Contains("Permission denied for request", StringComparison.Ordinal)))
+            return OcfResult.Fail(OcfExit.Generic, "xcatd runs but its database does not: lsxcatd got 'Permission denied for request'; check xcatdb");
+        if (errors.Count > 0)
+            return OcfResult.Fail(OcfExit.Generic, $"xcatd answered lsxcatd with an error: {string.Join("; ", errors)}");
+        log.Debug($"lsxcatd -v: {string.Join("; ", responses.SelectMany(r => r.Values("data")))}");
+        return OcfResult.Success;
+    }
+
+    // ---- validate ------------------------------------------------------------------------------
+
+    public OcfResult Preflight()
+    {
+        if (!File.Exists(config.Binary))
+            return OcfResult.Fail(OcfExit.NotInstalled, $"{config.Binary} does not exist; install xCAT (xCAT-server) or fix binary");
+        if (!AtomicFs.IsExecutable(config.Binary))
+            return OcfResult.Fail(OcfExit.NotInstalled, $"{config.Binary} is not executable");
+        if (AtomicFs.ReadLink(config.ConfigDir) is { } target && !Directory.Exists(config.ConfigDir))
+            return OcfResult.Fail(OcfExit.NotInstalled, $"{config.ConfigDir} is a dangling symlink (to {target}): xcatd would exit 2 at once; activate the shared data first (shareddata)");
+        if (!Directory.Exists(config.ConfigDir))
+            return OcfResult.Fail(OcfExit.NotInstalled, $"{config.ConfigDir} does not exist: xcatd would exit 2 at once; set config_dir or activate the shared data");
+        foreach (var (what, path) in new[] { ("client_cert", config.Target.CertFile), ("client_key", config.Target.KeyFile), ("ca_file", config.Target.CaFile) })
+        {
+            if (!File.Exists(path)) return OcfResult.Fail(OcfExit.NotInstalled, $"{what} {path} does not exist (xCAT's credentials; is /root/.xcat shared and active?)");
+            if (AtomicFs.ReadableError(path) is { } why) return OcfResult.Fail(OcfExit.NotInstalled, $"{what} {path} is unreadable: {why}");
+        }
+        return OcfResult.Success;
+    }
+
+    // ---- start ---------------------------------------------------------------------------------
+
+    public OcfResult Start(Deadline deadline)
+    {
+        if (Preflight() is { IsSuccess: false } bad) return bad;
+        var launcher = Recorded(LauncherFile)?.Pid ?? 0;
+        var ourChild = false;
+        if (launcher > 0)
+            log.Info($"xcatd's launcher (pid {launcher}) from an interrupted start is still running; waiting for it");
+        else
+        {
+            if (Recorded(ListenerFile) is { } orphan && IsListener(orphan.Pid))
+                return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {orphan.Pid}) runs but {config.PidFile} does not name it; stop the resource first");
+            if (ReadPidFile() is { } stale)
+            {
+                // xcatd leaves its pid file behind on TERM and on a crash: it is stale once it does
+                // not name a live SSL listener, whatever process now has that number.
+                AtomicFs.Unlink(config.PidFile);
+                log.Info($"removed stale {config.PidFile} (pid {stale} is {(ProcessIdentity.Of(stale) is null ? "gone" : $"'{string.Join(' ', CommandLine(stale))}', not xcatd's SSL listener")})");
+                CrashPoint.Here("removed a stale pid file");
+            }
+            foreach (var (port, what) in new[] { (config.Port, "client port"), (config.InstallPort, "install monitor port") })
+                if (PortOwner.IsListening(port))
+                    return OcfResult.Fail(OcfExit.Generic, $"port {port} (xcatd's {what}) is in use by {PortOwner.Describe(port) ?? "another program"}; stop it first");
+            var env = new Dictionary<string, string>
+            {
+                ["PATH"] = $"{config.XcatRoot}/sbin:{config.XcatRoot}/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                ["XCATROOT"] = config.XcatRoot,
+                ["LANG"] = "C.UTF-8",
+            };
+            try { launcher = Daemon.Spawn([config.Binary, "-p", config.PidFile], env, config.LogFile); }
+            catch (IOException e) { return OcfResult.Fail(OcfExit.Generic, $"cannot start xcatd: {e.Message}"); }
+            ourChild = true;
+            Record(LauncherFile, launcher);
+            log.Info($"started xcatd's launcher (pid {launcher}): {config.Binary} -p {config.PidFile}; console log {config.LogFile}");
+            CrashPoint.Here("spawned the launcher");
+        }
+
+        // Keep a slice of the deadline to clean up after a launcher that never got the database.
+        var cleanup = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, deadline.Budget.Ticks / 5));
+        var wait = Deadline.After(deadline.Remaining - cleanup);
+        int? exit = null;
+        var ready = OcfResult.NotRunning;
+        wait.WaitUntil(() =>
+        {
+            exit ??= ourChild ? Daemon.TryReap(launcher) : ProcessIdentity.Of(launcher) is null ? 0 : null;
+            return exit is { } code && (code != 0 || (ready = Monitor(0, wait)).IsSuccess);
+        }, TimeSpan.FromMilliseconds(50));
+
+        if (ready.IsSuccess && PidFileListener() is { } listener)
+        {
+            Record(ListenerFile, listener.Pid);
+            CrashPoint.Here("recorded the listener");
+            Forget(LauncherFile);
+            log.Info($"xcatd's SSL listener (pid {listener.Pid}) holds port {config.Port}");
+            return OcfResult.Success;
+        }
+        if (exit is { } status && status != 0)
+        {
+            KillAll(launcher, Deadline.After(deadline.Remaining));
+            Forget(LauncherFile);
+            return OcfResult.Fail(OcfExit.Generic, $"xcatd exited with {Daemon.DescribeExit(status)} during start-up" +
+                (Daemon.ExitCode(status) == 2 ? $" (xcatd exits 2 at once when {config.ConfigDir} is unusable)" : "") + $": {LastLogLine()}");
+        }
+        var waiting = exit is null;
+        KillAll(launcher, Deadline.After(deadline.Remaining));
+        Forget(LauncherFile);
+        return waiting
+            ? OcfResult.Fail(OcfExit.Generic, $"xcatd waiting for its database: its launcher (pid {launcher}) had not started the listener at the start timeout " +
+                $"(xcatd retries for ~27 minutes while the database is down); killed it and all it started; start xcatdb first. Last log line: {LastLogLine()}")
+            : OcfResult.Fail(OcfExit.Generic, $"xcatd started but its listener did not hold port {config.Port} within the start timeout ({ready.Reason ?? "no listener in " + config.PidFile}); killed it; last log line: {LastLogLine()}");
+    }
+
+    // ---- stop ----------------------------------------------------------------------------------
+
+    public OcfResult Stop(Deadline deadline)
+    {
+        var listener = PidFileListener() ?? (Recorded(ListenerFile) is { } r && IsListener(r.Pid) ? r : null);
+        var launcher = Recorded(LauncherFile);
+        if (listener is { } l)
+        {
+            log.Info($"stopping xcatd: SIGTERM to its SSL listener (pid {l.Pid})");
+            Signal.Send(l.Pid, Signal.SIGTERM);
+            CrashPoint.Here("sent SIGTERM");
+            // xcatd stops everything in ~2 s on TERM; KILL comes at half of what is left.
+            var gentle = Deadline.After(deadline.Remaining / 2);
+            var group = ProcessIdentity.GroupOf(l.Pid);
+            if (!gentle.WaitUntil(() => !l.IsAlive && Members(group).Count == 0, TimeSpan.FromMilliseconds(50)))
+                log.Warn($"xcatd did not stop on SIGTERM within {gentle.Budget.TotalSeconds:0.#} s; SIGKILL to its process group");
+            KillAll(l.Pid, deadline, group);
+        }
+        if (launcher is { } s) KillAll(s.Pid, deadline);
+        CrashPoint.Here("xcatd gone");
+
+        if (ReadPidFile() is { } stale && !IsListener(stale))
+        {
+            AtomicFs.Unlink(config.PidFile);
+            log.Info($"removed stale {config.PidFile}");
+        }
+        foreach (var port in new[] { config.Port, config.InstallPort })
+        {
+            var holders = PortOwner.Listeners(port);
+            if (holders.FirstOrDefault(IsXcatdProcess) is var other and > 0)
+                return OcfResult.Fail(OcfExit.Generic, $"port {port} is still held by xcatd pid {other} ('{string.Join(' ', CommandLine(other))}'), which {config.PidFile} does not name; stop it by hand");
+            if (holders.Count > 0) log.Warn($"port {port} is held by {PortOwner.Describe(port)}, not xcatd; the next start will refuse it");
+        }
+        Forget(ListenerFile);
+        Forget(LauncherFile);
+        Forget(PostStartCommands.MarkerFile(config, Instance));
+        return OcfResult.Success;
+    }
+
+    /// <summary>
+    /// SIGKILL to the process group of <paramref name="pid"/> when every member is xcatd's (never a
+    /// group shared with anything else), otherwise to xcatd's members one by one; then waits until
+    /// none is left.
+    /// </summary>
+    private void KillAll(int pid, Deadline deadline, int? knownGroup = null)
+    {
+        var group = knownGroup ?? ProcessIdentity.GroupOf(pid);
+        var members = Members(group);
+        if (ProcessIdentity.Of(pid) is not null && !members.Contains(pid)) members.Add(pid);
+        if (members.Count == 0) return;
+        if (group > 1 && members.All(IsXcatdProcess)) Signal.SendGroup(group, Signal.SIGKILL);
+        else foreach (var m in members.Where(IsXcatdProcess).Append(pid)) Signal.Send(m, Signal.SIGKILL);
+        if (!deadline.WaitUntil(() => members.All(m => ProcessIdentity.Of(m) is null), TimeSpan.FromMilliseconds(20)))
+            log.Warn($"xcatd processes {string.Join(", ", members.Where(m => ProcessIdentity.Of(m) is not null))} survive SIGKILL");
+        Daemon.TryReap(pid);
+    }
+
+    private static List<int> Members(int group) => group > 1 ? ProcessIdentity.GroupMembers(group) : [];
+
+    private string LastLogLine()
+    {
+        try { return File.ReadLines(config.LogFile).Where(l => l.Trim().Length > 0).TakeLast(1).FirstOrDefault() ?? "(empty log)"; }
+        catch (IOException) { return $"(no log at {config.LogFile})"; }
+    }
+}

@@ -25,6 +25,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     private string Instance => instance ?? "xcatd";
     private string LauncherFile => Path.Combine(config.StateDir, $"{Instance}.launcher");
     private string ListenerFile => Path.Combine(config.StateDir, $"{Instance}.listener");
+    private string GroupFile => Path.Combine(config.StateDir, $"{Instance}.group");
 
     // ---- identity ------------------------------------------------------------------------------
 
@@ -62,6 +63,18 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         AtomicFs.WriteFileAtomic(file, Encoding.UTF8.GetBytes(id + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
+    /// <summary>
+    /// xcatd processes left in the process group of the listener this agent started, once that
+    /// listener is gone (SIGKILLed alone, its children keep the UDP and install-monitor ports).
+    /// </summary>
+    private (int Group, List<int> Pids) Leftovers()
+    {
+        int group;
+        try { group = int.TryParse(File.ReadAllText(GroupFile).Trim(), out var g) ? g : 0; }
+        catch (IOException) { return (0, []); }
+        return (group, Members(group).Where(IsXcatdProcess).ToList());
+    }
+
     private static void Forget(string file)
     {
         if (File.Exists(file)) AtomicFs.Unlink(file);
@@ -77,6 +90,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {orphan.Pid}) runs but {config.PidFile} does not name it; stop will stop it");
             if (Recorded(LauncherFile) is { } launcher)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's launcher (pid {launcher.Pid}) from an interrupted start is still waiting to start the listener");
+            if (Leftovers() is { Pids.Count: > 0 } left)
+                return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener is gone but its processes remain: {Titles(left.Pids)}; stop will kill them");
             return OcfResult.NotRunning;
         }
         // The listening socket held by the listener itself: no connection is made, so xcatd forks
@@ -135,6 +150,11 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         {
             if (Recorded(ListenerFile) is { } orphan && IsListener(orphan.Pid))
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {orphan.Pid}) runs but {config.PidFile} does not name it; stop the resource first");
+            if (Leftovers() is { Pids.Count: > 0 } left)
+            {
+                log.Info($"killing what is left of the xcatd this resource started: {Titles(left.Pids)}");
+                KillAll(0, deadline, left.Group);
+            }
             if (ReadPidFile() is { } stale)
             {
                 // xcatd leaves its pid file behind on TERM and on a crash: it is stale once it does
@@ -174,6 +194,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         if (ready.IsSuccess && PidFileListener() is { } listener)
         {
             Record(ListenerFile, listener.Pid);
+            AtomicFs.WriteFileAtomic(GroupFile, Encoding.UTF8.GetBytes($"{ProcessIdentity.GroupOf(listener.Pid)}\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
             CrashPoint.Here("recorded the listener");
             Forget(LauncherFile);
             log.Info($"xcatd's SSL listener (pid {listener.Pid}) holds port {config.Port}");
@@ -214,6 +235,11 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             KillAll(l.Pid, deadline, group);
         }
         if (launcher is { } s) KillAll(s.Pid, deadline);
+        if (Leftovers() is { Pids.Count: > 0 } left)
+        {
+            log.Info($"killing what is left of xcatd: {Titles(left.Pids)}");
+            KillAll(0, deadline, left.Group);
+        }
         CrashPoint.Here("xcatd gone");
 
         if (ReadPidFile() is { } stale && !IsListener(stale))
@@ -229,6 +255,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             if (holders.Count > 0) log.Warn($"port {port} is held by {PortOwner.Describe(port)}, not xcatd; the next start will refuse it");
         }
         Forget(ListenerFile);
+        Forget(GroupFile);
         Forget(LauncherFile);
         Forget(PostStartCommands.MarkerFile(config, Instance));
         return OcfResult.Success;
@@ -251,6 +278,9 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             log.Warn($"xcatd processes {string.Join(", ", members.Where(m => ProcessIdentity.Of(m) is not null))} survive SIGKILL");
         Daemon.TryReap(pid);
     }
+
+    private static string Titles(IEnumerable<int> pids) =>
+        string.Join(", ", pids.Select(p => $"{p} '{(CommandLine(p) is [var t, ..] ? t.TrimEnd() : "?")}'"));
 
     private static List<int> Members(int group) => group > 1 ? ProcessIdentity.GroupMembers(group) : [];
 

@@ -1,0 +1,309 @@
+using System.Net;
+using System.Net.Sockets;
+using OcfAgents.Agents.Tests.Support;
+
+namespace OcfAgents.Agents.Tests;
+
+/// <summary>ocf:xcat:xcatd against the xcatd stand-in (real fork, titles, TLS with client certificates).</summary>
+public sealed class XcatdTests : IDisposable
+{
+    private readonly XcatdStandIn xcatd = new();
+    private static string Agent => Built.Release("xcatd");
+
+    public void Dispose() => xcatd.Dispose();
+
+    private AgentResult Do(string action, Dictionary<string, string>? p = null, int level = 0, int timeoutMs = 20000, Dictionary<string, string>? env = null)
+    {
+        var e = new Dictionary<string, string> { ["OCF_RESKEY_CRM_meta_timeout"] = timeoutMs.ToString() };
+        if (level > 0) e["OCF_CHECK_LEVEL"] = level.ToString();
+        foreach (var (k, v) in env ?? []) e[k] = v;
+        return Run.Agent(Agent, action, p ?? xcatd.Params(), env: e);
+    }
+
+    private void AssertStarted()
+    {
+        var r = Do("start");
+        Assert.True(r.Code == 0, r.ToString());
+    }
+
+    private void AssertAllGone()
+    {
+        Assert.True(Deadline(() => xcatd.Processes().Count == 0), $"left behind: {string.Join(", ", xcatd.Processes().Select(p => $"{p} {XcatdStandIn.Title(p)}"))}");
+        Assert.False(IsListening(xcatd.Port), $"port {xcatd.Port} still listening");
+        Assert.False(IsListening(xcatd.InstallPort), $"port {xcatd.InstallPort} still listening");
+    }
+
+    private static bool Deadline(Func<bool> condition, int seconds = 10)
+    {
+        var until = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until) return false;
+            Thread.Sleep(20);
+        }
+        return true;
+    }
+
+    private static bool IsListening(int port)
+    {
+        using var s = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try { s.Connect(IPAddress.Loopback, port); return true; }
+        catch (SocketException) { return false; }
+    }
+
+    [Fact]
+    public void Start_runs_xcatd_detached_and_monitor_finds_its_SSL_listener_at_depth_0_and_answers_lsxcatd_at_depth_10()
+    {
+        Assert.Equal(7, Do("monitor").Code);
+        AssertStarted();
+        var listener = xcatd.ListenerPid;
+        Assert.Equal("xcatd: SSL listener", XcatdStandIn.Title(listener));
+        // Detached: its own session, not the agent's (Pacemaker kills the agent's group at a timeout).
+        var sid = File.ReadAllText($"/proc/{listener}/stat").Split(") ")[1].Split(' ')[3];
+        Assert.NotEqual(File.ReadAllText("/proc/self/stat").Split(") ")[1].Split(' ')[3], sid);
+        Assert.Equal(0, Do("monitor").Code);
+        Assert.Empty(xcatd.Requests); // depth 0 never connects: no request, no forked handler in xcatd
+        var deep = Do("monitor", level: 10);
+        Assert.True(deep.Code == 0, deep.ToString());
+        Assert.Equal(["lsxcatd"], xcatd.Requests);
+
+        var stop = Do("stop");
+        Assert.True(stop.Code == 0, stop.ToString());
+        AssertAllGone();
+        Assert.False(File.Exists(xcatd.PidFile), "xcatd leaves its pid file on TERM; stop removes it");
+        Assert.Equal(7, Do("monitor").Code);
+        Assert.Equal(0, Do("stop").Code);
+    }
+
+    [Fact]
+    public void With_the_database_down_depth_10_fails_with_permission_denied_while_depth_0_still_passes()
+    {
+        AssertStarted();
+        xcatd.Set("db_down", true);
+        Assert.Equal(0, Do("monitor").Code);
+        var deep = Do("monitor", level: 10);
+        Assert.Equal(1, deep.Code);
+        Assert.Contains("xcatd runs but its database does not: lsxcatd got 'Permission denied for request'", deep.ExitReason);
+        xcatd.Set("db_down", false);
+        Assert.Equal(0, Do("monitor", level: 10).Code);
+    }
+
+    [Fact]
+    public void A_start_while_xcatd_waits_for_its_database_fails_at_the_deadline_saying_so_and_leaves_nothing_behind()
+    {
+        xcatd.Set("block", true);
+        var r = Do("start", timeoutMs: 3000);
+        Assert.Equal(1, r.Code);
+        Assert.StartsWith("xcatd waiting for its database", r.ExitReason);
+        Assert.Contains("start xcatdb first", r.Stderr);
+        AssertAllGone();
+        Assert.False(File.Exists(xcatd.PidFile));
+        Assert.Equal(7, Do("monitor").Code);
+
+        xcatd.Set("block", false);
+        AssertStarted();
+        Assert.Equal(0, Do("monitor", level: 10).Code);
+    }
+
+    [Fact]
+    public void An_xcatd_that_ignores_TERM_is_killed_with_its_whole_process_group()
+    {
+        xcatd.Set("ignore_term", true);
+        AssertStarted();
+        Assert.Equal(4, xcatd.Processes().Count);
+        var r = Do("stop", timeoutMs: 4000);
+        Assert.True(r.Code == 0, r.ToString());
+        Assert.Contains("did not stop on SIGTERM", r.Stderr);
+        AssertAllGone();
+        Assert.Equal(7, Do("monitor").Code);
+    }
+
+    [Fact]
+    public void A_pid_file_naming_another_live_process_is_stale_and_that_process_is_never_signalled()
+    {
+        using var other = System.Diagnostics.Process.Start("sleep", "300");
+        File.WriteAllText(xcatd.PidFile, $"{other.Id}\n");
+        Assert.Equal(7, Do("monitor").Code);
+        Assert.Equal(0, Do("stop").Code);
+        Assert.False(other.HasExited);
+
+        File.WriteAllText(xcatd.PidFile, $"{other.Id}\n");
+        var start = Do("start");
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.Contains($"removed stale {xcatd.PidFile} (pid {other.Id} is 'sleep 300', not xcatd's SSL listener)", start.Stderr);
+        Assert.NotEqual(other.Id, xcatd.ListenerPid);
+        Assert.Equal(0, Do("stop").Code);
+        Assert.False(other.HasExited);
+        other.Kill();
+    }
+
+    [Fact]
+    public void Monitor_notices_a_crashed_xcatd_and_start_brings_it_back()
+    {
+        AssertStarted();
+        var first = xcatd.ListenerPid;
+        xcatd.Set("die", true);
+        Assert.True(Deadline(() => xcatd.Processes().Count == 0));
+        Assert.Equal(7, Do("monitor").Code);
+        xcatd.Set("die", false);
+        AssertStarted();
+        Assert.NotEqual(first, xcatd.ListenerPid);
+        Assert.Equal(0, Do("monitor", level: 10).Code);
+    }
+
+    [Fact]
+    public void A_listener_killed_alone_leaves_children_that_monitor_reports_and_stop_kills()
+    {
+        AssertStarted();
+        var listener = xcatd.ListenerPid;
+        System.Diagnostics.Process.GetProcessById(listener).Kill();
+        Assert.True(Deadline(() => !xcatd.Processes().Contains(listener)));
+        var m = Do("monitor");
+        Assert.Equal(1, m.Code);
+        Assert.Contains("xcatd's SSL listener is gone but its processes remain", m.ExitReason);
+        Assert.Contains("xcatd: install monitor", m.Stderr);
+        Assert.Equal(0, Do("stop").Code);
+        AssertAllGone();
+        Assert.Equal(7, Do("monitor").Code);
+        AssertStarted();
+    }
+
+    [Fact]
+    public void Migrate_to_stops_xcatd_verified_before_migrate_from_starts_a_new_one()
+    {
+        AssertStarted();
+        var old = xcatd.ListenerPid;
+        var migrate = new Dictionary<string, string> { ["OCF_RESKEY_CRM_meta_migrate_source"] = "mn1", ["OCF_RESKEY_CRM_meta_migrate_target"] = "mn2" };
+        var to = Do("migrate_to", env: migrate);
+        Assert.True(to.Code == 0, to.ToString());
+        Assert.Contains("migrate_to: handing over from mn1 to mn2", to.Stderr);
+        AssertAllGone();
+        var from = Do("migrate_from", env: migrate);
+        Assert.True(from.Code == 0, from.ToString());
+        Assert.NotEqual(old, xcatd.ListenerPid);
+        Assert.Equal(0, Do("monitor", level: 10).Code);
+    }
+
+    [Fact]
+    public void Post_start_commands_run_in_order_once_per_started_xcatd_with_XCATROOT_and_HOME_set()
+    {
+        var bin = Path.Combine(xcatd.Root, "bin");
+        var calls = Path.Combine(xcatd.Root, "post-start-calls");
+        Directory.CreateDirectory(bin);
+        foreach (var name in new[] { "makedns", "makedhcp", "makeconservercf" })
+        {
+            File.WriteAllText(Path.Combine(bin, name), $"#!/bin/sh\necho \"{name} $* XCATROOT=$XCATROOT HOME=$HOME\" >> {calls}\necho {name} done\n");
+            File.SetUnixFileMode(Path.Combine(bin, name), (UnixFileMode)0b111_101_101);
+        }
+        // xCAT commands read $HOME/.xcat: HOME comes from where client_cert lives.
+        var home = Path.Combine(xcatd.Root, "home");
+        Directory.CreateDirectory(Path.Combine(home, ".xcat"));
+        File.Copy(XcatCredentials.ClientCred, Path.Combine(home, ".xcat", "client-cred.pem"));
+        var p = xcatd.Params(("post_start", "makedns -n; makedhcp -n; makedhcp -a; makeconservercf"), ("client_cert", Path.Combine(home, ".xcat", "client-cred.pem")));
+        var path = new Dictionary<string, string> { ["PATH"] = $"{bin}:/usr/sbin:/usr/bin:/sbin:/bin" };
+        var start = Do("start", p, env: path);
+        Assert.True(start.Code == 0, start.ToString());
+        var env = $"XCATROOT={xcatd.XcatRoot} HOME={home}";
+        Assert.Equal([$"makedns -n {env}", $"makedhcp -n {env}", $"makedhcp -a {env}", $"makeconservercf  {env}"], File.ReadAllLines(calls));
+        Assert.Contains("post_start: makedns: makedns done", start.Stderr);
+
+        Assert.Equal(0, Do("start", p, env: path).Code);
+        Assert.Equal(4, File.ReadAllLines(calls).Length);
+
+        Assert.Equal(0, Do("stop", p, env: path).Code);
+        Assert.Equal(0, Do("start", p, env: path).Code);
+        Assert.Equal(8, File.ReadAllLines(calls).Length);
+    }
+
+    [Fact]
+    public void A_failing_post_start_command_is_a_warning_by_default_and_fails_the_start_when_asked()
+    {
+        var bin = Path.Combine(xcatd.Root, "bin");
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "makedhcp"), "#!/bin/sh\necho 'Error: dhcpd.conf: no such file' >&2\nexit 3\n");
+        File.SetUnixFileMode(Path.Combine(bin, "makedhcp"), (UnixFileMode)0b111_101_101);
+        var path = new Dictionary<string, string> { ["PATH"] = $"{bin}:/usr/sbin:/usr/bin:/sbin:/bin" };
+
+        var warn = Do("start", xcatd.Params(("post_start", "makedhcp -n")), env: path);
+        Assert.True(warn.Code == 0, warn.ToString());
+        Assert.Contains("post_start command 'makedhcp -n' failed (exit 3): Error: dhcpd.conf: no such file (post_start_failure=warn: xcatd stays up)", warn.Stderr);
+        Assert.Equal(0, Do("stop").Code);
+
+        var fail = Do("start", xcatd.Params(("post_start", "makedhcp -n"), ("post_start_failure", "fail")), env: path);
+        Assert.Equal(1, fail.Code);
+        Assert.Contains("post_start command 'makedhcp -n' failed (exit 3): Error: dhcpd.conf: no such file", fail.Stderr);
+        Assert.StartsWith("post_start command 'makedhcp -n' failed (exit 3)", fail.ExitReason);
+
+        var missing = Do("start", xcatd.Params(("post_start", "makeconservercf"), ("post_start_failure", "fail")), env: path);
+        Assert.Equal(1, missing.Code);
+        Assert.StartsWith("post_start command 'makeconservercf' was not found in", missing.ExitReason);
+    }
+
+    [Fact]
+    public void A_missing_binary_is_not_installed()
+    {
+        foreach (var action in new[] { "start", "validate-all" })
+        {
+            var r = Do(action, xcatd.Params(("binary", "/opt/xcat/sbin/no-such-xcatd")));
+            Assert.Equal(5, r.Code);
+            Assert.Equal("/opt/xcat/sbin/no-such-xcatd does not exist; install xCAT (xCAT-server) or fix binary", r.ExitReason);
+        }
+        Assert.Equal(7, Do("monitor", xcatd.Params(("binary", "/opt/xcat/sbin/no-such-xcatd"))).Code);
+    }
+
+    [Fact]
+    public void A_dangling_config_dir_is_refused_before_starting_and_xcatds_exit_2_is_explained()
+    {
+        var link = Path.Combine(xcatd.Root, "etc-link");
+        File.CreateSymbolicLink(link, Path.Combine(xcatd.Root, "shared-not-mounted", "etc", "xcat"));
+        var r = Do("start", xcatd.Params(("config_dir", link)));
+        Assert.Equal(5, r.Code);
+        Assert.StartsWith($"{link} is a dangling symlink", r.ExitReason);
+        Assert.Contains("xcatd would exit 2 at once", r.Stderr);
+        Assert.Empty(xcatd.Processes());
+
+        // xcatd itself finds it dangling (here: the stand-in looks elsewhere): its exit 2 is named.
+        xcatd.Set("etc", link);
+        var started = Do("start");
+        Assert.Equal(1, started.Code);
+        Assert.StartsWith("xcatd exited with status 2 during start-up", started.ExitReason);
+        Assert.Contains("is a dangling symbolic link", started.Stderr);
+        AssertAllGone();
+    }
+
+    [Fact]
+    public void Unreadable_client_credentials_are_not_installed_and_a_wrong_CA_fails_depth_10_naming_it()
+    {
+        var r = Do("validate-all", xcatd.Params(("client_cert", "/root/.xcat/none.pem")));
+        Assert.Equal(5, r.Code);
+        Assert.Equal("client_cert /root/.xcat/none.pem does not exist (xCAT's credentials; is /root/.xcat shared and active?)", r.ExitReason);
+
+        AssertStarted();
+        var deep = Do("monitor", xcatd.Params(("ca_file", XcatCredentials.OtherCa)), level: 10);
+        Assert.Equal(1, deep.Code);
+        Assert.Contains($"its certificate is not signed by the CA in {XcatCredentials.OtherCa}", deep.Stderr);
+    }
+
+    [Fact]
+    public void A_client_port_taken_by_another_program_is_named_and_nothing_is_started()
+    {
+        using var squatter = new TcpListener(IPAddress.Any, xcatd.Port);
+        squatter.Start();
+        var r = Do("start");
+        Assert.Equal(1, r.Code);
+        Assert.StartsWith($"port {xcatd.Port} (xcatd's client port) is in use by pid {Environment.ProcessId}", r.ExitReason);
+        Assert.Empty(xcatd.Processes());
+    }
+
+    [Fact]
+    public void Ocf_tester_passes()
+    {
+        var argv = new List<string> { "ocf-tester", "-n", "xcatd" };
+        foreach (var (k, v) in xcatd.Params()) argv.AddRange(["-o", $"{k}={v}"]);
+        argv.Add(Agent);
+        var r = Run.Command(argv, limit: TimeSpan.FromMinutes(3));
+        Assert.True(r.Code == 0, r.Stdout + r.Stderr);
+        Assert.Equal(0, Do("stop").Code);
+        AssertAllGone();
+    }
+}

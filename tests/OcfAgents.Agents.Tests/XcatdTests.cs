@@ -295,6 +295,57 @@ public sealed class XcatdTests : IDisposable
         Assert.Empty(xcatd.Processes());
     }
 
+    /// <summary>
+    /// The agent's TLS client against a server we did not write: OpenSSL's s_server, requiring a
+    /// client certificate (-Verify), started under xcatd's title (exec -a) so that it is the SSL
+    /// listener the pid file names, and replaying a canned xcatd reply stream from stdin.
+    /// </summary>
+    [Theory]
+    [InlineData("<xcatresponse>\n  <data>Version 2.19.0 (git commit 6a9f0b2, built Fri Nov 1 2024)</data>\n</xcatresponse>\n", 0, null)]
+    [InlineData("<xcatresponse>\n  <error>Permission denied for request</error>\n  <errorcode>1</errorcode>\n</xcatresponse>\n", 1, "xcatd runs but its database does not")]
+    [InlineData("<xcatresponse>\n  <data>Version 2.19.0</data>\n", 1, "closed the connection before serverdone")]
+    public void Depth_10_reads_a_canned_xcatd_stream_from_openssl_s_server_with_client_certificate_required(string canned, int code, string? reason)
+    {
+        var serverDone = reason?.Contains("before serverdone") == true ? "" : "<xcatresponse>\n  <serverdone></serverdone>\n</xcatresponse>\n";
+        var psi = new System.Diagnostics.ProcessStartInfo("bash")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-c", "exec -a 'xcatd: SSL listener' openssl s_server -accept \"$1\" -cert \"$2\" -key \"$3\" -CAfile \"$4\" -Verify 1 -naccept 1" + (serverDone.Length > 0 ? " -ign_eof" : ""),
+                     "s_server", xcatd.Port.ToString(), XcatCredentials.ServerCert, XcatCredentials.ServerKey, XcatCredentials.Ca })
+            psi.ArgumentList.Add(a);
+        using var server = System.Diagnostics.Process.Start(psi)!;
+        var output = new System.Text.StringBuilder();
+        var accepting = new ManualResetEventSlim();
+        server.OutputDataReceived += (_, e) =>
+        {
+            lock (output) output.AppendLine(e.Data);
+            if (e.Data == "ACCEPT") accepting.Set();
+        };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            Assert.True(accepting.Wait(TimeSpan.FromSeconds(10)), "s_server did not print ACCEPT");
+            File.WriteAllText(xcatd.PidFile, $"{server.Id}\n");
+            server.StandardInput.Write(canned + serverDone);
+            server.StandardInput.Flush();
+            if (serverDone.Length == 0) server.StandardInput.Close(); // EOF: s_server closes the connection mid-stream
+
+            var r = Do("monitor", level: 10);
+            Assert.True(r.Code == code, r.ToString());
+            if (reason is not null) Assert.Contains(reason, r.ExitReason);
+            Assert.True(server.WaitForExit(10000), "s_server still running: the client did not close");
+            server.WaitForExit();
+            // s_server prints what it received (when stdin's EOF did not end the connection first).
+            if (serverDone.Length > 0) lock (output) Assert.Contains("<command>lsxcatd</command>\n  <arg>-v</arg>\n</xcatrequest>", output.ToString());
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill();
+        }
+    }
+
     [Fact]
     public void Ocf_tester_passes()
     {

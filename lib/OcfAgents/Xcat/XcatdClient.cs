@@ -175,7 +175,13 @@ public static class XcatdClient
         {
             if (deadline.Expired) throw new XcatdException($"timed out waiting for serverdone from {peer}");
             Tcp.SetTimeouts(socket, deadline);
-            var n = tls.Read(bytes);
+            int n;
+            try { n = tls.Read(bytes); }
+            catch (IOException e) when (!deadline.Expired && e.InnerException is not SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+            {
+                // A reset or a TLS stream cut without close_notify: xcatd's handler died mid-reply.
+                throw new XcatdException($"{peer} closed the connection before serverdone ({reader.Responses.Count} responses read): {e.Message}");
+            }
             int count;
             try { count = decoder.GetChars(bytes, 0, n, chars, 0, flush: n == 0); }
             catch (DecoderFallbackException) { throw new XcatdException($"{peer} sent a reply that is not UTF-8 text"); }

@@ -15,6 +15,9 @@ namespace OcfAgents.Agents.Xcatd;
 /// |------------------------------|-------------------------------|----------------------------------|
 /// | exit 0                       | logged, next command          | logged, next command             |
 /// | exit ≠ 0, timeout, not found | warning logged, next command  | start fails with the command's reason, not recorded (a retry runs all) |
+///
+/// A start killed among the commands runs them all again on re-run: at least once, never
+/// skipped. xCAT's make* commands regenerate their files from the database, so a repeat is harmless.
 /// </summary>
 public sealed class PostStartCommands(XcatdConfig config, Log log, string? instance, IReadOnlyDictionary<string, string> agentEnvironment)
 {
@@ -37,6 +40,7 @@ public sealed class PostStartCommands(XcatdConfig config, Log log, string? insta
         {
             var line = string.Join(' ', argv);
             var problem = Run(argv, env, deadline);
+            CrashPoint.Here($"ran {line}");
             if (problem is null) continue;
             var reason = $"post_start command '{line}' {problem}";
             if (config.PostStartMustSucceed) return OcfResult.Fail(OcfExit.Generic, reason);

@@ -346,6 +346,68 @@ public sealed class XcatdTests : IDisposable
         }
     }
 
+    private (Dictionary<string, string> Params, Dictionary<string, string> Env, string Calls) WithRecordedPostStart()
+    {
+        var bin = Path.Combine(xcatd.Root, "bin");
+        var calls = Path.Combine(xcatd.Root, "post-start-calls");
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "makedns"), $"#!/bin/sh\necho makedns >> {calls}\n");
+        File.SetUnixFileMode(Path.Combine(bin, "makedns"), (UnixFileMode)0b111_101_101);
+        return (xcatd.Params(("post_start", "makedns -n")), new() { ["PATH"] = $"{bin}:/usr/sbin:/usr/bin:/sbin:/bin" }, calls);
+    }
+
+    private int Boundaries(string action, Dictionary<string, string> p, Dictionary<string, string> env)
+    {
+        var r = Run.Agent(Built.WithHooks("xcatd"), action, p, new(env) { ["OCFAGENTS_CRASH_TRACE"] = "1" });
+        Assert.True(r.Code == 0, r.ToString());
+        return r.Stderr.Split('\n').Count(l => l.StartsWith("crash-point ", StringComparison.Ordinal));
+    }
+
+    private AgentResult KillAt(string action, int boundary, Dictionary<string, string> p, Dictionary<string, string> env)
+    {
+        var r = Run.Agent(Built.WithHooks("xcatd"), action, p, new(env) { ["OCFAGENTS_CRASH_AT"] = boundary.ToString() });
+        Assert.True(r.Killed, $"{action} was not killed at step {boundary}: {r}");
+        return r;
+    }
+
+    [Fact]
+    public void A_start_killed_at_any_step_converges_on_start_again_with_one_xcatd_and_its_post_start_commands_run()
+    {
+        var (p, env, calls) = WithRecordedPostStart();
+        var starts = Boundaries("start", p, env);
+        Assert.True(starts >= 3, $"only {starts} crash points in start"); // spawned, recorded, ran makedns
+        Assert.Equal(0, Do("stop", p, env: env).Code);
+        for (var b = 1; b <= starts; b++)
+        {
+            File.Delete(calls);
+            KillAt("start", b, p, env);
+            var again = Do("start", p, env: env);
+            Assert.True(again.Code == 0, $"step {b}: {again}");
+            Assert.Equal(0, Do("monitor", p, level: 10).Code);
+            Assert.Equal(4, xcatd.Processes().Count); // one listener and its three children, not two xcatds
+            Assert.NotEmpty(File.ReadAllLines(calls));
+            Assert.Equal(0, Do("stop", p, env: env).Code);
+            AssertAllGone();
+        }
+    }
+
+    [Fact]
+    public void A_stop_killed_at_any_step_converges_on_stop_again_with_nothing_left()
+    {
+        AssertStarted();
+        var stops = Boundaries("stop", xcatd.Params(), []);
+        Assert.True(stops >= 2, $"only {stops} crash points in stop");
+        for (var b = 1; b <= stops; b++)
+        {
+            AssertStarted();
+            KillAt("stop", b, xcatd.Params(), []);
+            var again = Do("stop");
+            Assert.True(again.Code == 0, $"step {b}: {again}");
+            AssertAllGone();
+            Assert.Equal(7, Do("monitor").Code);
+        }
+    }
+
     [Fact]
     public void Ocf_tester_passes()
     {

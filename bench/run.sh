@@ -223,3 +223,45 @@ credentials).
 " \
   "xcatdb monitor (MariaDB, depth 0) / heartbeat mysql monitor (depth 0) | <= 0.3" \
   "xcatdb monitor (MariaDB, depth 10) / heartbeat mysql monitor (depth 10) | -"
+
+# ---- xcatd: monitor against the LSB-style status check, on the xcatd stand-in --------------------
+# xcatd cannot be installed here; the stand-in (tests/xcatd-standin/xcatd) forks the same titled
+# processes and speaks the same TLS protocol, with a private CA made here.
+xd="$work/xcatd"; mkdir -p "$xd/root" "$xd/etc" "$xd/creds"
+ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+openssl req -x509 "${ec[@]}" -keyout "$xd/creds/ca.key" -out "$xd/creds/ca.pem" -days 2 -subj "/CN=xCAT CA" 2>/dev/null
+for n in server client; do
+  openssl req "${ec[@]}" -keyout "$xd/creds/$n.key" -out "$xd/creds/$n.csr" -subj "/CN=$n" 2>/dev/null
+  openssl x509 -req -in "$xd/creds/$n.csr" -CA "$xd/creds/ca.pem" -CAkey "$xd/creds/ca.key" -CAcreateserial -out "$xd/creds/$n.pem" -days 2 2>/dev/null
+done
+cat "$xd/creds/client.key" "$xd/creds/client.pem" > "$xd/creds/client-cred.pem"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+xport=$(free_port); xiport=$(free_port); xlport=$(free_port)
+printf '{"port": %s, "iport": %s, "lport": %s, "cert": "%s", "key": "%s", "ca": "%s", "etc": "%s"}\n' \
+  "$xport" "$xiport" "$xlport" "$xd/creds/server.pem" "$xd/creds/server.key" "$xd/creds/ca.pem" "$xd/etc" > "$xd/root/standin.json"
+xcatd_env=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=benchxcatd OCF_RESKEY_binary="$here/tests/xcatd-standin/xcatd"
+  OCF_RESKEY_pidfile="$xd/xcatd.pid" OCF_RESKEY_xcatroot="$xd/root" OCF_RESKEY_config_dir="$xd/etc" OCF_RESKEY_port="$xport"
+  OCF_RESKEY_install_port="$xiport" OCF_RESKEY_client_cert="$xd/creds/client-cred.pem" OCF_RESKEY_ca_file="$xd/creds/ca.pem"
+  OCF_RESKEY_logfile="$xd/console.log" OCF_RESKEY_state_dir="$xd/state" OCF_RESKEY_CRM_meta_interval=10000)
+env "${xcatd_env[@]}" "$here/dist/bin/xcatd" start 2>/dev/null
+trap 'env "${xcatd_env[@]}" "$here/dist/bin/xcatd" stop 2>/dev/null; env "${mydb_env[@]}" "$here/dist/bin/xcatdb" stop 2>/dev/null; env "${xcatdb_env[@]}" "$here/dist/bin/xcatdb" stop 2>/dev/null; kill $simpid $ilopid 2>/dev/null; rm -rf "$work"' EXIT
+env "${xcatd_env[@]}" OCF_CHECK_LEVEL=10 "$here/dist/bin/xcatd" monitor && sh "$here/bench/lsb/xcatd" "$xd/xcatd.pid" >/dev/null \
+  || { echo "bench: xcatd does not report running" >&2; exit 1; }
+xjson="$work/xcatd.json"
+hyperfine -N --warmup 10 --runs "${BENCH_XCATD_RUNS:-100}" --export-json "$xjson" \
+  -n "xcatd monitor (depth 0)" "env ${xcatd_env[*]} $here/dist/bin/xcatd monitor" \
+  -n "xcatd monitor (depth 10)" "env ${xcatd_env[*]} OCF_CHECK_LEVEL=10 $here/dist/bin/xcatd monitor" \
+  -n "/etc/init.d/xcatd status" "env sh $here/bench/lsb/xcatd $xd/xcatd.pid" \
+  -n "xcatd meta-data (the same binary, no checks)" "env ${xcatd_env[*]} $here/dist/bin/xcatd meta-data"
+
+python3 "$here/bench/section.py" "$xjson" "$here/bench/RESULTS.md" \
+  "xcatd (same \`make bench\` run; the xcatd stand-in, started by xcatd)" \
+  "
+Both through \`env\`. The LSB check is what \`/etc/init.d/xcatd status\` runs on a Debian
+management node (bench/lsb: LSB init functions, then xcatctl: pid file, kill -0, ps | grep xcatd:).
+Ours at depth 0 checks the listener's identity and that it holds the client port itself; at
+depth 10 it asks \`lsxcatd -v\` over TLS with xCAT's client certificate.
+" \
+  "xcatd monitor (depth 0) / /etc/init.d/xcatd status | <= 0.3" \
+  "xcatd monitor (depth 10) / /etc/init.d/xcatd status | -" \
+  "xcatd meta-data (the same binary, no checks) / /etc/init.d/xcatd status | -"

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace OcfAgents.Sys;
 
 /// <summary>
-/// Who listens on a local TCP port: the socket's inode from /proc/net/tcp and tcp6 (proc(5): "sl
+/// Who listens on a local TCP port: the socket's inode from sock_diag (<see cref="SockDiag"/>), or
+/// where netlink is unavailable from /proc/net/tcp and tcp6 (proc(5): "sl
 /// local_address rem_address st … inode", addresses as hex IP:PORT, st 0A = LISTEN), then the
 /// processes holding "socket:[inode]" among /proc/*/fd. Only what root can see.
 /// </summary>
@@ -44,6 +45,8 @@ public static class PortOwner
 
     private static HashSet<string> ListeningInodes(int port)
     {
+        if (SockDiag.ListeningInodes(port) is { } fast)
+            return fast.Select(i => i.ToString(CultureInfo.InvariantCulture)).ToHashSet(StringComparer.Ordinal);
         var inodes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {

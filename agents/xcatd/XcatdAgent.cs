@@ -30,6 +30,14 @@ public sealed class XcatdAgent : ResourceAgent<XcatdConfig>
         "'xcatd: SSL listener': a pid file left behind after a crash or a reboot names nobody, or somebody else.",
         @default: "/var/run/xcatd.pid");
 
+    public static readonly Parameter<string> SystemdUnit = Param.String("systemd_unit", "Start and stop through this systemd unit",
+        "On a node booted with systemd, e.g. xcatd.service (Type=forking, PIDFile the same as pidfile): start is " +
+        "'systemctl start --no-block UNIT' followed by the same readiness wait (a failed unit ends it at once; at the " +
+        "timeout the unit is stopped), stop is 'systemctl stop UNIT' followed by the same escalation and verification. " +
+        "Unset: the agent runs xcatd itself, which needs no systemd.",
+        check: v => v.Length == 0 || (v.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@' or ':' or '\\') && v.Contains('.'))
+            ? null : $"'{v}' is not a unit name (like xcatd.service)");
+
     public static readonly Parameter<string> XcatRoot = Param.AbsolutePath("xcatroot", "XCATROOT",
         "xCAT's installation directory, given to xcatd and the post_start commands as XCATROOT; its sbin and bin " +
         "come first in their PATH.", @default: "/opt/xcat");
@@ -89,7 +97,7 @@ public sealed class XcatdAgent : ResourceAgent<XcatdConfig>
         "request' means xcatd runs but its database does not. Stop: TERM, then KILL to the listener's process group, " +
         "the stale pid file removed, the ports verified free. Order on a management node: shareddata, xcatdb, xcatd.";
     public override IReadOnlyList<Parameter> Parameters =>
-        [Binary, PidFile, XcatRoot, ConfigDir, Port, InstallPort, Address, ClientCert, ClientKey, CaFile,
+        [Binary, PidFile, SystemdUnit, XcatRoot, ConfigDir, Port, InstallPort, Address, ClientCert, ClientKey, CaFile,
          PostStart, PostStartFailure, PostStartTimeout, LogFile, StateDir];
     public override bool SupportsMigration => true;
     public override IReadOnlyList<int> CheckLevels => [0, 10];

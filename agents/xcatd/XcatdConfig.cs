@@ -17,6 +17,7 @@ public sealed record XcatdConfig
     public required TimeSpan PostStartTimeout { get; init; }
     public required string LogFile { get; init; }
     public required string StateDir { get; init; }
+    public string? SystemdUnit { get; init; }
 
     /// <summary>Checks that need only the parameters; each failure is "not configured" (6).</summary>
     public static Configured<XcatdConfig> From(ParameterValues v)
@@ -59,6 +60,7 @@ public sealed record XcatdConfig
             PostStartTimeout = TimeSpan.FromSeconds(v.Get(XcatdAgent.PostStartTimeout)),
             LogFile = v.Get(XcatdAgent.LogFile),
             StateDir = v.Get(XcatdAgent.StateDir),
+            SystemdUnit = v.GetOrDefault(XcatdAgent.SystemdUnit) is { Length: > 0 } unit ? unit : null,
         };
     }
 }

@@ -166,6 +166,15 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             foreach (var (port, what) in new[] { (config.Port, "client port"), (config.InstallPort, "install monitor port") })
                 if (PortOwner.IsListening(port))
                     return OcfResult.Fail(OcfExit.Generic, $"port {port} (xcatd's {what}) is in use by {PortOwner.Describe(port) ?? "another program"}; stop it first");
+            if (config.SystemdUnit is { } unit)
+            {
+                // systemd runs the launcher; the readiness wait is the same.
+                var r = Systemctl(["start", "--no-block", unit], deadline);
+                if (!r.Succeeded) return OcfResult.Fail(OcfExit.Generic, $"systemctl start {unit} failed: {LastLine(r)}");
+                log.Info($"asked systemd to start {unit}");
+                CrashPoint.Here("asked systemd to start the unit");
+                return AwaitUnit(unit, deadline);
+            }
             var env = new Dictionary<string, string>
             {
                 ["PATH"] = $"{config.XcatRoot}/sbin:{config.XcatRoot}/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -191,15 +200,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             return exit is { } code && (code != 0 || (ready = Monitor(0, wait)).IsSuccess);
         }, TimeSpan.FromMilliseconds(50));
 
-        if (ready.IsSuccess && PidFileListener() is { } listener)
-        {
-            Record(ListenerFile, listener.Pid);
-            AtomicFs.WriteFileAtomic(GroupFile, Encoding.UTF8.GetBytes($"{ProcessIdentity.GroupOf(listener.Pid)}\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            CrashPoint.Here("recorded the listener");
-            Forget(LauncherFile);
-            log.Info($"xcatd's SSL listener (pid {listener.Pid}) holds port {config.Port}");
-            return OcfResult.Success;
-        }
+        if (ready.IsSuccess && PidFileListener() is { } listener) return Started(listener);
         if (exit is { } status && status != 0)
         {
             KillAll(launcher, Deadline.After(deadline.Remaining));
@@ -216,12 +217,73 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             : OcfResult.Fail(OcfExit.Generic, $"xcatd started but its listener did not hold port {config.Port} within the start timeout ({ready.Reason ?? "no listener in " + config.PidFile}); killed it; last log line: {LastLogLine()}");
     }
 
+    private OcfResult Started(ProcessIdentity listener)
+    {
+        Record(ListenerFile, listener.Pid);
+        AtomicFs.WriteFileAtomic(GroupFile, Encoding.UTF8.GetBytes($"{ProcessIdentity.GroupOf(listener.Pid)}\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        CrashPoint.Here("recorded the listener");
+        Forget(LauncherFile);
+        log.Info($"xcatd's SSL listener (pid {listener.Pid}) holds port {config.Port}");
+        return OcfResult.Success;
+    }
+
+    /// <summary>
+    /// systemd mode: the unit's launcher is ours to wait for, not to spawn. The unit failing
+    /// (xcatd's exit 2, a bad ExecStart) ends the wait at once; at the deadline the unit is
+    /// stopped, so that systemd does not finish the start behind Pacemaker's back.
+    /// </summary>
+    private OcfResult AwaitUnit(string unit, Deadline deadline)
+    {
+        var cleanup = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, deadline.Budget.Ticks / 4));
+        var wait = Deadline.After(deadline.Remaining - cleanup);
+        var ready = OcfResult.NotRunning;
+        var failed = false;
+        wait.WaitUntil(() => (ready = Monitor(0, wait)).IsSuccess || (failed = Systemctl(["is-failed", "--quiet", unit], wait).Succeeded),
+            TimeSpan.FromMilliseconds(200));
+        if (ready.IsSuccess && PidFileListener() is { } listener) return Started(listener);
+        var waiting = !failed && Launchers().Count > 0;
+        var stop = Systemctl(["stop", unit], Deadline.After(deadline.Remaining));
+        if (!stop.Succeeded) log.Warn($"systemctl stop {unit}: {LastLine(stop)}");
+        foreach (var pid in Launchers()) KillAll(pid, Deadline.After(deadline.Remaining));
+        if (failed) return OcfResult.Fail(OcfExit.Generic, $"systemd reports {unit} failed; see systemctl status {unit} and journalctl -u {unit}");
+        return waiting
+            ? OcfResult.Fail(OcfExit.Generic, $"xcatd waiting for its database: {unit} had not started the listener at the start timeout " +
+                "(xcatd retries for ~27 minutes while the database is down); stopped the unit; start xcatdb first")
+            : OcfResult.Fail(OcfExit.Generic, $"{unit} did not start xcatd's listener on port {config.Port} within the start timeout ({ready.Reason ?? "no listener in " + config.PidFile}); stopped the unit");
+    }
+
+    /// <summary>xcatd processes that are not yet titled: launchers (their argv holds the binary).</summary>
+    private List<int> Launchers() =>
+        Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0)
+            .Where(p => p > 0 && ProcessIdentity.Of(p) is not null && CommandLine(p) is { Length: > 0 } argv
+                && !argv[0].StartsWith("xcatd:", StringComparison.Ordinal) && argv.Contains(config.Binary))
+            .ToList();
+
+    private static ProcessResult Systemctl(IReadOnlyList<string> args, Deadline deadline)
+    {
+        try { return ProcessRunner.Run(new ProcessSpec(["systemctl", .. args]), deadline); }
+        catch (System.ComponentModel.Win32Exception e) { return new ProcessResult(127, "", $"systemctl: {e.Message}", false); }
+    }
+
+    private static string LastLine(ProcessResult r) =>
+        (r.Stderr + "\n" + r.Stdout).Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? (r.TimedOut ? "timed out" : $"exit {r.ExitCode}");
+
     // ---- stop ----------------------------------------------------------------------------------
 
     public OcfResult Stop(Deadline deadline)
     {
         var listener = PidFileListener() ?? (Recorded(ListenerFile) is { } r && IsListener(r.Pid) ? r : null);
         var launcher = Recorded(LauncherFile);
+        if (config.SystemdUnit is { } unit)
+        {
+            // systemd stops the unit (TERM, then KILL of its cgroup after TimeoutStopSec); whatever
+            // of xcatd survives the half of the stop timeout it gets meets the escalation below.
+            var stopped = Systemctl(["stop", unit], Deadline.After(deadline.Remaining / 2));
+            if (!stopped.Succeeded) log.Warn($"systemctl stop {unit}: {LastLine(stopped)}");
+            else log.Info($"systemd stopped {unit}");
+            CrashPoint.Here("asked systemd to stop the unit");
+            listener = listener is { IsAlive: true } ? listener : null;
+        }
         if (listener is { } l)
         {
             log.Info($"stopping xcatd: SIGTERM to its SSL listener (pid {l.Pid})");

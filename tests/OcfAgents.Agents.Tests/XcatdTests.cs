@@ -408,6 +408,62 @@ public sealed class XcatdTests : IDisposable
         }
     }
 
+    /// <summary>A "unit" for the systemctl stand-in (tests/xcatd-standin/systemctl) that runs the xcatd stand-in.</summary>
+    private (Dictionary<string, string> Params, Dictionary<string, string> Env, string Calls) WithSystemdUnit()
+    {
+        var dir = Path.Combine(xcatd.Root, "systemd");
+        Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(Built.RepoRoot, "tests", "xcatd-standin", "systemctl"), Path.Combine(dir, "systemctl"));
+        File.WriteAllText(Path.Combine(dir, "xcatd.service.start"), $"XCATROOT={xcatd.XcatRoot} {xcatd.Binary} -p {xcatd.PidFile}");
+        // systemd's stop: TERM to every process of the unit, KILL after a grace period.
+        File.WriteAllText(Path.Combine(dir, "xcatd.service.stop"),
+            $"pkill -TERM -f {xcatd.Binary}; i=0; while pgrep -f {xcatd.Binary} >/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; pkill -KILL -f {xcatd.Binary}; true");
+        return (xcatd.Params(("systemd_unit", "xcatd.service")),
+            new() { ["PATH"] = $"{dir}:/usr/sbin:/usr/bin:/sbin:/bin", ["FAKE_SYSTEMD_DIR"] = dir }, Path.Combine(dir, "calls"));
+    }
+
+    [Fact]
+    public void With_systemd_unit_start_and_stop_go_through_systemctl_and_are_verified_the_same_way()
+    {
+        var (p, env, calls) = WithSystemdUnit();
+        var start = Do("start", p, env: env);
+        Assert.True(start.Code == 0, start.ToString());
+        string[] Calls() => File.ReadAllLines(calls).Where(c => !c.StartsWith("is-failed")).ToArray();
+        Assert.Equal(["start --no-block xcatd.service"], Calls());
+        Assert.Equal("xcatd: SSL listener", XcatdStandIn.Title(xcatd.ListenerPid));
+        Assert.Equal(0, Do("monitor", p, level: 10, env: env).Code);
+        var stop = Do("stop", p, env: env);
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.Equal(["start --no-block xcatd.service", "stop xcatd.service"], Calls());
+        AssertAllGone();
+        Assert.Equal(7, Do("monitor", p, env: env).Code);
+    }
+
+    [Fact]
+    public void With_systemd_unit_a_database_wait_past_the_deadline_stops_the_unit_and_says_why()
+    {
+        var (p, env, calls) = WithSystemdUnit();
+        xcatd.Set("block", true);
+        var r = Do("start", p, timeoutMs: 4000, env: env);
+        Assert.Equal(1, r.Code);
+        Assert.StartsWith("xcatd waiting for its database: xcatd.service had not started the listener", r.ExitReason);
+        Assert.Contains("stop xcatd.service", File.ReadAllLines(calls));
+        AssertAllGone();
+    }
+
+    [Fact]
+    public void With_systemd_unit_a_failed_unit_ends_the_start_at_once_naming_it()
+    {
+        var (p, env, _) = WithSystemdUnit();
+        var link = Path.Combine(xcatd.Root, "etc-link");
+        File.CreateSymbolicLink(link, "/nonexistent/etc/xcat");
+        xcatd.Set("etc", link); // xcatd exits 2 under systemd
+        var r = Do("start", p, timeoutMs: 60000, env: env);
+        Assert.Equal(1, r.Code);
+        Assert.Equal("systemd reports xcatd.service failed; see systemctl status xcatd.service and journalctl -u xcatd.service", r.ExitReason);
+        AssertAllGone();
+    }
+
     [Fact]
     public void Ocf_tester_passes()
     {

@@ -35,8 +35,7 @@ public sealed class XcatdAgent : ResourceAgent<XcatdConfig>
         "'systemctl start --no-block UNIT' followed by the same readiness wait (a failed unit ends it at once; at the " +
         "timeout the unit is stopped), stop is 'systemctl stop UNIT' followed by the same escalation and verification. " +
         "Unset: the agent runs xcatd itself, which needs no systemd.",
-        check: v => v.Length == 0 || (v.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '@' or ':' or '\\') && v.Contains('.'))
-            ? null : $"'{v}' is not a unit name (like xcatd.service)");
+        check: Sys.Systemctl.CheckUnitName);
 
     public static readonly Parameter<string> XcatRoot = Param.AbsolutePath("xcatroot", "XCATROOT",
         "xCAT's installation directory, given to xcatd and the post_start commands as XCATROOT; its sbin and bin " +

@@ -169,8 +169,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             if (config.SystemdUnit is { } unit)
             {
                 // systemd runs the launcher; the readiness wait is the same.
-                var r = Systemctl(["start", "--no-block", unit], deadline);
-                if (!r.Succeeded) return OcfResult.Fail(OcfExit.Generic, $"systemctl start {unit} failed: {LastLine(r)}");
+                var r = Systemctl.StartNoBlock(unit, deadline);
+                if (!r.Succeeded) return OcfResult.Fail(OcfExit.Generic, $"systemctl start {unit} failed: {Systemctl.LastLine(r)}");
                 log.Info($"asked systemd to start {unit}");
                 CrashPoint.Here("asked systemd to start the unit");
                 return AwaitUnit(unit, deadline);
@@ -238,12 +238,12 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         var wait = Deadline.After(deadline.Remaining - cleanup);
         var ready = OcfResult.NotRunning;
         var failed = false;
-        wait.WaitUntil(() => (ready = Monitor(0, wait)).IsSuccess || (failed = Systemctl(["is-failed", "--quiet", unit], wait).Succeeded),
+        wait.WaitUntil(() => (ready = Monitor(0, wait)).IsSuccess || (failed = Systemctl.IsFailed(unit, wait)),
             TimeSpan.FromMilliseconds(200));
         if (ready.IsSuccess && PidFileListener() is { } listener) return Started(listener);
         var waiting = !failed && Launchers().Count > 0;
-        var stop = Systemctl(["stop", unit], Deadline.After(deadline.Remaining));
-        if (!stop.Succeeded) log.Warn($"systemctl stop {unit}: {LastLine(stop)}");
+        var stop = Systemctl.Stop(unit, Deadline.After(deadline.Remaining));
+        if (!stop.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(stop)}");
         foreach (var pid in Launchers()) KillAll(pid, Deadline.After(deadline.Remaining));
         if (failed) return OcfResult.Fail(OcfExit.Generic, $"systemd reports {unit} failed; see systemctl status {unit} and journalctl -u {unit}");
         return waiting
@@ -259,15 +259,6 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
                 && !argv[0].StartsWith("xcatd:", StringComparison.Ordinal) && argv.Contains(config.Binary))
             .ToList();
 
-    private static ProcessResult Systemctl(IReadOnlyList<string> args, Deadline deadline)
-    {
-        try { return ProcessRunner.Run(new ProcessSpec(["systemctl", .. args]), deadline); }
-        catch (System.ComponentModel.Win32Exception e) { return new ProcessResult(127, "", $"systemctl: {e.Message}", false); }
-    }
-
-    private static string LastLine(ProcessResult r) =>
-        (r.Stderr + "\n" + r.Stdout).Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? (r.TimedOut ? "timed out" : $"exit {r.ExitCode}");
-
     // ---- stop ----------------------------------------------------------------------------------
 
     public OcfResult Stop(Deadline deadline)
@@ -278,8 +269,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         {
             // systemd stops the unit (TERM, then KILL of its cgroup after TimeoutStopSec); whatever
             // of xcatd survives the half of the stop timeout it gets meets the escalation below.
-            var stopped = Systemctl(["stop", unit], Deadline.After(deadline.Remaining / 2));
-            if (!stopped.Succeeded) log.Warn($"systemctl stop {unit}: {LastLine(stopped)}");
+            var stopped = Systemctl.Stop(unit, Deadline.After(deadline.Remaining / 2));
+            if (!stopped.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(stopped)}");
             else log.Info($"systemd stopped {unit}");
             CrashPoint.Here("asked systemd to stop the unit");
             listener = listener is { IsAlive: true } ? listener : null;

@@ -184,6 +184,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
             RemoveStaleLocks();
             if (PortTaken(config.Port))
                 return OcfResult.Fail(OcfExit.Generic, $"port {config.Port} on 127.0.0.1 is in use by {PortOwner.Describe(config.Port) ?? "another program"}; free it or set port");
+            if (config.SystemdUnit is { } unit) return StartUnit(unit, deadline);
             var (uid, gid) = UserIds(config.RunAs, deadline)!.Value;
             string[] argv = ["setpriv", $"--reuid={uid}", $"--regid={gid}", "--init-groups", "--", .. ServerArgv(BinDir!)];
             var env = new Dictionary<string, string> { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin", ["LANG"] = "C.UTF-8" };
@@ -207,8 +208,46 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
             : $"{ServerName} exited during start-up: {LastLogLine()}");
     }
 
+    /// <summary>
+    /// systemd mode: the unit runs the server (as its own packaging set it up, on this data
+    /// directory); readiness, identity and the record are the same as when we run it. A failed
+    /// unit ends the wait at once; at the deadline the unit is stopped so that systemd does not
+    /// finish the start behind Pacemaker's back.
+    /// </summary>
+    private OcfResult StartUnit(string unit, Deadline deadline)
+    {
+        var r = Systemctl.StartNoBlock(unit, deadline);
+        if (!r.Succeeded) return OcfResult.Fail(OcfExit.Generic, $"systemctl start {unit} failed: {Systemctl.LastLine(r)}");
+        log.Info($"asked systemd to start {unit} for {DataDir}");
+        CrashPoint.Here("asked systemd to start the unit");
+        var cleanup = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, deadline.Budget.Ticks / 4));
+        var wait = Deadline.After(deadline.Remaining - cleanup);
+        var last = OcfResult.NotRunning;
+        var failed = false;
+        wait.WaitUntil(() => (last = Monitor(0, wait)).IsSuccess || (failed = Systemctl.IsFailed(unit, wait)), TimeSpan.FromMilliseconds(200));
+        if (last.IsSuccess && ReadPidFile() is { Ours: true } state)
+        {
+            Record(state.Pid);
+            return OcfResult.Success;
+        }
+        var stop = Systemctl.Stop(unit, Deadline.After(deadline.Remaining));
+        if (!stop.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(stop)}");
+        return OcfResult.Fail(OcfExit.Generic, failed
+            ? $"systemd reports {unit} failed; see systemctl status {unit}; last log line: {LastLogLine()}"
+            : $"{EngineName} did not become ready under {unit} within the start timeout ({last.Reason ?? "not running"}); stopped the unit");
+    }
+
     public OcfResult Stop(Deadline deadline)
     {
+        if (config.SystemdUnit is { } unit)
+        {
+            // systemd's stop first (its own escalation within TimeoutStopSec); whatever survives
+            // half of the stop timeout meets ours below, and the same verification.
+            var r = Systemctl.Stop(unit, Deadline.After(deadline.Remaining / 2));
+            if (!r.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(r)}");
+            else log.Info($"systemd stopped {unit}");
+            CrashPoint.Here("asked systemd to stop the unit");
+        }
         var state = ReadPidFile();
         var serverPid = state is { Ours: true } s ? s.Pid : Recorded()?.Pid ?? 0;
         if (serverPid > 0)

@@ -19,6 +19,7 @@ public sealed record XcatDbConfig
     public required string LogFile { get; init; }
     public required string StateDir { get; init; }
     public string? DefaultsFile { get; init; }
+    public string? SystemdUnit { get; init; }
 
     /// <summary>Checks that need only the parameters; each failure is "not configured" (6).</summary>
     public static Configured<XcatDbConfig> From(ParameterValues v)
@@ -58,6 +59,7 @@ public sealed record XcatDbConfig
             ServerSettings = settings,
             LogFile = v.Get(XcatDbAgent.LogFile),
             StateDir = v.Get(XcatDbAgent.StateDir),
+            SystemdUnit = v.GetOrDefault(XcatDbAgent.SystemdUnit) is { Length: > 0 } unit ? unit : null,
         };
     }
 

@@ -408,12 +408,12 @@ public sealed class XcatdTests : IDisposable
         }
     }
 
-    /// <summary>A "unit" for the systemctl stand-in (tests/xcatd-standin/systemctl) that runs the xcatd stand-in.</summary>
+    /// <summary>A "unit" for the systemctl stand-in (tests/systemd-standin/systemctl) that runs the xcatd stand-in.</summary>
     private (Dictionary<string, string> Params, Dictionary<string, string> Env, string Calls) WithSystemdUnit()
     {
         var dir = Path.Combine(xcatd.Root, "systemd");
         Directory.CreateDirectory(dir);
-        File.Copy(Path.Combine(Built.RepoRoot, "tests", "xcatd-standin", "systemctl"), Path.Combine(dir, "systemctl"));
+        File.Copy(Path.Combine(Built.RepoRoot, "tests", "systemd-standin", "systemctl"), Path.Combine(dir, "systemctl"));
         File.WriteAllText(Path.Combine(dir, "xcatd.service.start"), $"XCATROOT={xcatd.XcatRoot} {xcatd.Binary} -p {xcatd.PidFile}");
         // systemd's stop: TERM to every process of the unit, KILL after a grace period.
         File.WriteAllText(Path.Combine(dir, "xcatd.service.stop"),

@@ -30,8 +30,12 @@ public abstract class DatabaseFixture : IDisposable
     public abstract string DatabaseWithoutSite { get; }
     protected abstract IEnumerable<(string, string)> EngineParams();
 
+    /// <summary>The system user the server runs as (postgres, mysql).</summary>
+    public string ServerUser { get; }
+
     protected DatabaseFixture(string runAs)
     {
+        ServerUser = runAs;
         Root = Directory.CreateTempSubdirectory($"ocfagents-{GetType().Name}.").FullName;
         File.SetUnixFileMode(Root, (UnixFileMode)0b111_101_101);
         Directory.CreateDirectory(DataDir);

@@ -1,5 +1,5 @@
 # OcfAgents — see README.md. Every target is safe to re-run.
-AGENTS  := shareddata xcatdb xcatd fence_ipmi fence_riloe
+AGENTS  := shareddata xcatdb xcatd nfs4replica fence_ipmi fence_riloe
 # cluster-glue external/ plugins: the fence agent's own binary under the plugin's name.
 PLUGINS := xcat-ipmi:fence_ipmi xcat-riloe:fence_riloe
 RID     := linux-x64

@@ -5,7 +5,7 @@ namespace OcfAgents.Agents.Tests;
 /// <summary>The OCF contract, checked on every built agent binary (release NativeAOT builds from dist/bin).</summary>
 public class ContractTests
 {
-    public static TheoryData<string> AllAgents => new() { "shareddata", "xcatdb", "xcatd" };
+    public static TheoryData<string> AllAgents => new() { "shareddata", "xcatdb", "xcatd", "nfs4replica" };
 
     private static readonly Dictionary<string, string> NoParams = new();
 

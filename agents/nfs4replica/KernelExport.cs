@@ -1,0 +1,178 @@
+using System.Text;
+using OcfAgents.Logging;
+using OcfAgents.Ocf;
+using OcfAgents.Sys;
+
+namespace OcfAgents.Agents.Nfs4Replica;
+
+/// <summary>
+/// The kernel NFS server through exportfs(8). The export is (real path, client spec, options):
+/// start runs `exportfs -o OPTIONS CLIENT:PATH` and verifies through `exportfs -s`; monitor finds
+/// the line for our path and client and requires every option we asked for (exportfs adds its
+/// defaults, which are fine); stop runs `exportfs -u CLIENT:PATH`, verifies, optionally waits
+/// the NFSv4 lease, and flushes the kernel's export cache (`exportfs -f`).
+///
+/// | exportfs -s has our path+client | with all our options | monitor                          |
+/// |---------------------------------|----------------------|----------------------------------|
+/// | no                              | –                    | 7 not exported                   |
+/// | yes                             | yes                  | 0                                |
+/// | yes                             | no                   | 1 drift: names what is missing   |
+/// </summary>
+public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string instance) : IExport
+{
+    private string RecordFile => Path.Combine(config.StateDir, $"{instance}.path");
+
+    private static readonly Dictionary<string, string> Opposite = new()
+    {
+        ["ro"] = "rw", ["rw"] = "ro", ["sync"] = "async", ["async"] = "sync", ["secure"] = "insecure", ["insecure"] = "secure",
+        ["hide"] = "nohide", ["nohide"] = "hide", ["crossmnt"] = "nocrossmnt", ["nocrossmnt"] = "crossmnt",
+    };
+
+    /// <summary>The path exported: the real directory now, or the one recorded at start when it has gone.</summary>
+    private string? ExportedPath()
+    {
+        if (PathText.Real(config.Directory) is { } real) return real;
+        try { return File.ReadAllText(RecordFile).Trim() is { Length: > 0 } p ? p : null; }
+        catch (IOException) { return null; }
+    }
+
+    private IReadOnlyList<string> Wanted(string path) =>
+    [
+        .. config.Options,
+        .. config.Fsid is { } f ? new[] { $"fsid={f}" } : [],
+        .. config.Replicas.Count > 0 ? new[] { $"replicas={ReplicaList.Option(config.Replicas, path)}" } : [],
+    ];
+
+    private static bool Has(IReadOnlyList<string> actual, string want)
+    {
+        if (want.Contains('='))
+        {
+            var key = want[..(want.IndexOf('=') + 1)];
+            return actual.LastOrDefault(a => a.StartsWith(key, StringComparison.Ordinal)) == want;
+        }
+        var opposite = Opposite.TryGetValue(want, out var o) ? o : want.StartsWith("no_", StringComparison.Ordinal) ? want[3..] : "no_" + want;
+        return actual.Contains(want) && !actual.Contains(opposite);
+    }
+
+    /// <summary>
+    /// `exportfs -s`: one line per (path, client): "PATH  CLIENT(OPT,OPT,…)", white space in PATH
+    /// written as octal escapes (\040).
+    /// </summary>
+    private static (List<(string Path, string Client, string[] Options)>? Table, string? Error) Table(Deadline deadline)
+    {
+        ProcessResult r;
+        try { r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-s"]), deadline); }
+        catch (System.ComponentModel.Win32Exception e) { return (null, $"exportfs: {e.Message}"); }
+        if (!r.Succeeded) return (null, $"exportfs -s failed (exit {r.ExitCode}): {LastLine(r)}");
+        var table = new List<(string, string, string[])>();
+        foreach (var line in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var open = line.LastIndexOf('(');
+            var gap = line.LastIndexOf(' ', open < 0 ? line.Length - 1 : open);
+            if (open < 0 || gap < 0 || !line.EndsWith(')')) continue;
+            table.Add((Unescape(line[..gap].TrimEnd()), line[(gap + 1)..open], line[(open + 1)..^1].Split(',')));
+        }
+        return (table, null);
+    }
+
+    private static string Unescape(string path)
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < path.Length; i++)
+        {
+            if (path[i] == '\\' && i + 3 < path.Length && path.Substring(i + 1, 3).All(c => c is >= '0' and <= '7'))
+            {
+                sb.Append((char)Convert.ToInt32(path.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else sb.Append(path[i]);
+        }
+        return sb.ToString();
+    }
+
+    private static string LastLine(ProcessResult r) =>
+        (r.Stderr + "\n" + r.Stdout).Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? $"exit {r.ExitCode}";
+
+    public OcfResult Monitor(Deadline deadline)
+    {
+        if (ExportedPath() is not { } path) return OcfResult.NotRunning;
+        var (table, error) = Table(deadline);
+        if (table is null) return OcfResult.Fail(OcfExit.Generic, error!);
+        var entry = table.FirstOrDefault(e => e.Path == path && e.Client == config.ClientSpec);
+        if (entry.Path is null) return OcfResult.NotRunning;
+        var missing = Wanted(path).Where(w => !Has(entry.Options, w)).ToList();
+        if (missing.Count > 0)
+            return OcfResult.Fail(OcfExit.Generic, $"export {path} to {config.ClientSpec} lacks {string.Join(",", missing)} " +
+                $"(has {string.Join(",", entry.Options)}): changed by hand or another exporter; start restores ours");
+        if (PathText.Real(config.Directory) is null)
+            return OcfResult.Fail(OcfExit.Generic, $"{config.Directory} has gone while {path} is still exported; stop will unexport it");
+        return OcfResult.Success;
+    }
+
+    public OcfResult Preflight()
+    {
+        if (!Directory.Exists(config.Directory))
+            return OcfResult.Fail(OcfExit.NotInstalled, $"directory {config.Directory} does not exist on this node (5: Pacemaker keeps the export off this node only; is the storage mounted?)");
+        if (!OnPath("exportfs"))
+            return OcfResult.Fail(OcfExit.NotInstalled, "exportfs is not installed (Debian: nfs-kernel-server; RHEL: nfs-utils)");
+        return OcfResult.Success;
+    }
+
+    private static bool OnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':')
+            .Any(d => d.Length > 0 && File.Exists(Path.Combine(d, name)) && AtomicFs.IsExecutable(Path.Combine(d, name)));
+
+    public OcfResult Export(Deadline deadline)
+    {
+        var path = PathText.Real(config.Directory)!;
+        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AtomicFs.WriteFileAtomic(RecordFile, Encoding.UTF8.GetBytes(path + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        CrashPoint.Here("recorded the path");
+        var options = string.Join(',', Wanted(path));
+        var r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-o", options, $"{config.ClientSpec}:{path}"]), deadline);
+        CrashPoint.Here("exported");
+        // exportfs exits 1 when it cannot reach a kernel nfsd although it did update the export
+        // table; the table, read back, decides.
+        var check = Monitor(deadline);
+        if (check.IsSuccess)
+        {
+            if (!r.Succeeded) log.Warn($"exportfs exited {r.ExitCode} ({LastLine(r)}), but {path} is exported with our options");
+            log.Info($"exported {path} to {config.ClientSpec} ({options})");
+            return OcfResult.Success;
+        }
+        return OcfResult.Fail(OcfExit.Generic, r.Succeeded ? check.Reason ?? $"{path} is not exported after exportfs" : $"exportfs -o {options} {config.ClientSpec}:{path} failed (exit {r.ExitCode}): {LastLine(r)}");
+    }
+
+    public OcfResult Unexport(Deadline deadline)
+    {
+        if (ExportedPath() is { } path)
+        {
+            var (table, error) = Table(deadline);
+            if (table is null) return OcfResult.Fail(OcfExit.Generic, error!);
+            if (table.Any(e => e.Path == path && e.Client == config.ClientSpec))
+            {
+                var r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-u", $"{config.ClientSpec}:{path}"]), deadline);
+                CrashPoint.Here("unexported");
+                var (after, _) = Table(deadline);
+                if (after is null || after.Any(e => e.Path == path && e.Client == config.ClientSpec))
+                    return OcfResult.Fail(OcfExit.Generic, $"{path} is still exported to {config.ClientSpec} after exportfs -u (exit {r.ExitCode}: {LastLine(r)})");
+                log.Info($"unexported {path} from {config.ClientSpec}");
+                if (config.LeaseWait > TimeSpan.Zero)
+                {
+                    // The NFSv4 lease: clients notice the export is gone and move to a replica
+                    // before the storage under it is taken away.
+                    var wait = config.LeaseWait < deadline.Remaining - TimeSpan.FromSeconds(1) ? config.LeaseWait : deadline.Remaining - TimeSpan.FromSeconds(1);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        log.Info($"waiting {wait.TotalSeconds:0} s (lease_wait) for clients to move to a replica");
+                        Thread.Sleep(wait);
+                    }
+                }
+                var flush = ProcessRunner.Run(new ProcessSpec(["exportfs", "-f"]), deadline);
+                if (!flush.Succeeded) log.Debug($"exportfs -f: {LastLine(flush)}");
+            }
+        }
+        if (File.Exists(RecordFile)) AtomicFs.Unlink(RecordFile);
+        return OcfResult.Success;
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using OcfAgents.Ocf;
+
+namespace OcfAgents.Agents.Nfs4Replica;
+
+public sealed record Nfs4ReplicaConfig
+{
+    public required string Backend { get; init; }
+    public required string Directory { get; init; }
+    public required string ClientSpec { get; init; }
+    public required IReadOnlyList<string> Options { get; init; }
+    public string? Fsid { get; init; }
+    public required IReadOnlyList<ReplicaLocation> Replicas { get; init; }
+    public required TimeSpan LeaseWait { get; init; }
+    public required string StateDir { get; init; }
+
+    /// <summary>Checks that need only the parameters; each failure is "not configured" (6).</summary>
+    public static Configured<Nfs4ReplicaConfig> From(ParameterValues v)
+    {
+        var options = v.Get(Nfs4ReplicaAgent.Options).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var o in options)
+        {
+            var name = o.Split('=')[0];
+            if (name is "replicas" or "refer" or "fsid")
+                return Configured<Nfs4ReplicaConfig>.Invalid(name == "refer"
+                    ? "options has refer=, which exportfs silently drops when replicas= is given (the last wins); advertise locations through replicas"
+                    : $"options has {name}=; use the {name} parameter");
+            if (o.Any(char.IsWhiteSpace) || o.Contains('(') || o.Contains(')'))
+                return Configured<Nfs4ReplicaConfig>.Invalid($"options entry '{o}' is not an exportfs option");
+        }
+        var client = v.Get(Nfs4ReplicaAgent.ClientSpec).Trim();
+        if (client.Length == 0 || client.Any(c => char.IsWhiteSpace(c) || c is '(' or ')' or ':'))
+            return Configured<Nfs4ReplicaConfig>.Invalid($"clientspec '{client}' is not an exportfs client specification");
+        var (replicas, error) = ReplicaList.Parse(v.GetOrDefault(Nfs4ReplicaAgent.Replicas) ?? "");
+        if (error is not null) return Configured<Nfs4ReplicaConfig>.Invalid(error);
+        var backend = v.Get(Nfs4ReplicaAgent.Backend);
+        if (backend == "ganesha" && replicas!.Count > 0)
+            return Configured<Nfs4ReplicaConfig>.Invalid("replicas cannot be advertised with backend=ganesha: NFS-Ganesha 4.3 has no fs_locations for exports; use backend=kernel, or drop replicas");
+        return new Nfs4ReplicaConfig
+        {
+            Backend = backend,
+            Directory = v.Get(Nfs4ReplicaAgent.Directory),
+            ClientSpec = client,
+            Options = options,
+            Fsid = v.GetOrDefault(Nfs4ReplicaAgent.Fsid) is { Length: > 0 } f ? f : null,
+            Replicas = replicas!,
+            LeaseWait = TimeSpan.FromSeconds(v.Get(Nfs4ReplicaAgent.LeaseWait)),
+            StateDir = v.Get(Nfs4ReplicaAgent.StateDir),
+        };
+    }
+
+    /// <summary>
+    /// The replica list must name this server first (clients try locations in order): none of
+    /// this node's addresses in it means the resource runs on the wrong node (5, this node only);
+    /// one listed later is a configuration error (6).
+    /// </summary>
+    public OcfResult? CheckSelfOrder()
+    {
+        if (Replicas.Count == 0) return null;
+        var mine = ReplicaList.LocalAddresses();
+        var index = Replicas.ToList().FindIndex(l => l.Servers.Any(mine.Contains));
+        if (index == 0) return null;
+        var listed = string.Join(' ', Replicas.SelectMany(l => l.Servers));
+        return index < 0
+            ? OcfResult.Fail(OcfExit.NotInstalled, $"self missing from replicas: no address of this node is in '{listed}'; run this export on the server listed first")
+            : OcfResult.Fail(OcfExit.NotConfigured, $"this node's address {Replicas[index].Servers.First(mine.Contains)} is listed at position {index + 1} of replicas '{listed}'; list this server first");
+    }
+}

@@ -1,0 +1,170 @@
+using OcfAgents.Agents.Tests.Support;
+
+namespace OcfAgents.Agents.Tests;
+
+/// <summary>
+/// ocf:xcat:nfs4replica backend=kernel with the real exportfs (nfs-kernel-server), each run in a
+/// private mount namespace whose /var/lib/nfs is a temp directory: the host's export table is
+/// never touched. This kernel has no nfsd, so exportfs writes etab only — which is what
+/// `exportfs -s` reads and what the agent checks.
+/// </summary>
+public sealed class Nfs4ReplicaKernelTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("ocfagents-nfs.").FullName;
+    private string VarLibNfs => Path.Combine(_root, "var-lib-nfs");
+    private string Install => Path.Combine(_root, "shared", "install");
+    private static string Agent => Built.Release("nfs4replica");
+
+    public Nfs4ReplicaKernelTests()
+    {
+        Directory.CreateDirectory(VarLibNfs);
+        File.WriteAllText(Path.Combine(VarLibNfs, "etab"), ""); // nfs-kernel-server's postinst makes it on a real server
+        Directory.CreateDirectory(Install);
+        File.WriteAllText(Path.Combine(Install, "hello"), "x");
+    }
+
+    public void Dispose() => Directory.Delete(_root, true);
+
+    private Dictionary<string, string> Params(params (string, string)[] overrides)
+    {
+        var p = new Dictionary<string, string>
+        {
+            ["directory"] = Install, ["replicas"] = "127.0.0.1 10.0.0.2", ["fsid"] = "7", ["state_dir"] = Path.Combine(_root, "state"),
+        };
+        foreach (var (k, v) in overrides) p[k] = v;
+        return p;
+    }
+
+    /// <summary>argv run in a fresh mount namespace with our /var/lib/nfs.</summary>
+    private AgentResult InNamespace(IReadOnlyList<string> argv, Dictionary<string, string>? env = null) =>
+        Run.Command(["unshare", "--mount", "sh", "-c", "mount --bind \"$0\" /var/lib/nfs && exec \"$@\"", VarLibNfs, .. argv], env: env);
+
+    private AgentResult Do(string action, Dictionary<string, string>? p = null, Dictionary<string, string>? env = null)
+    {
+        var e = new Dictionary<string, string> { ["OCF_ROOT"] = "/usr/lib/ocf", ["OCF_RESOURCE_INSTANCE"] = "sn1_install" };
+        foreach (var (k, v) in p ?? Params()) e["OCF_RESKEY_" + k] = v;
+        foreach (var (k, v) in env ?? []) e[k] = v;
+        return InNamespace([Agent, action], e);
+    }
+
+    private string[] ExportTable()
+    {
+        var r = InNamespace(["exportfs", "-s"]);
+        Assert.True(r.Code == 0, r.ToString());
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1 10.0.0.2", "replicas={0}@127.0.0.1:{0}@10.0.0.2")]
+    [InlineData("127.0.0.1 10.0.0.2 10.0.0.3", "replicas={0}@127.0.0.1:{0}@10.0.0.2:{0}@10.0.0.3")]
+    [InlineData("127.0.0.1+10.0.0.5 /srv/sn2/install@10.0.0.2", "replicas={0}@127.0.0.1+10.0.0.5:/srv/sn2/install@10.0.0.2")]
+    public void Start_exports_with_the_replica_list_this_server_first_and_stop_unexports(string replicas, string expected)
+    {
+        Assert.Equal(7, Do("monitor", Params(("replicas", replicas))).Code);
+        var start = Do("start", Params(("replicas", replicas)));
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.Equal([$"{Install}  *(sync,wdelay,hide,no_subtree_check,fsid=7,{string.Format(expected, Install)},sec=sys,ro,root_squash,no_all_squash)"], ExportTable());
+        Assert.Equal(0, Do("monitor", Params(("replicas", replicas))).Code);
+        Assert.Equal(0, Do("start", Params(("replicas", replicas))).Code);
+
+        var stop = Do("stop", Params(("replicas", replicas)));
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.Empty(ExportTable());
+        Assert.Equal(7, Do("monitor", Params(("replicas", replicas))).Code);
+        Assert.Equal(0, Do("stop", Params(("replicas", replicas))).Code);
+    }
+
+    [Fact]
+    public void A_symlinked_directory_is_exported_by_its_real_path_so_that_stop_can_unexport_it()
+    {
+        var link = Path.Combine(_root, "install-link");
+        File.CreateSymbolicLink(link, Install);
+        var p = Params(("directory", link));
+        Assert.Equal(0, Do("start", p).Code);
+        Assert.StartsWith($"{Install}  *(", Assert.Single(ExportTable()));
+        Assert.Equal(0, Do("monitor", p).Code);
+        Assert.Equal(0, Do("stop", p).Code);
+        Assert.Empty(ExportTable());
+    }
+
+    [Fact]
+    public void An_export_whose_options_were_changed_by_hand_fails_monitor_and_start_restores_ours()
+    {
+        Assert.Equal(0, Do("start").Code);
+        Assert.Equal(0, InNamespace(["exportfs", "-o", "rw,no_subtree_check", $"*:{Install}"]).Code);
+        var m = Do("monitor");
+        Assert.Equal(1, m.Code);
+        Assert.StartsWith($"export {Install} to * lacks ro,fsid=7,replicas=", m.ExitReason);
+        var start = Do("start");
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.Contains(",ro,", Assert.Single(ExportTable()));
+        Assert.Equal(0, Do("monitor").Code);
+        Assert.Equal(0, Do("stop").Code);
+    }
+
+    [Fact]
+    public void Stop_after_the_directory_has_gone_unexports_the_recorded_path()
+    {
+        Assert.Equal(0, Do("start").Code);
+        Directory.Move(Install, Install + ".away");
+        var m = Do("monitor");
+        Assert.Equal(1, m.Code);
+        Assert.Contains("has gone while", m.ExitReason);
+        Assert.Equal(0, Do("stop").Code);
+        Assert.Empty(ExportTable());
+    }
+
+    [Fact]
+    public void Migrate_to_unexports_here_and_migrate_from_exports_again()
+    {
+        Assert.Equal(0, Do("start").Code);
+        var migrate = new Dictionary<string, string> { ["OCF_RESKEY_CRM_meta_migrate_source"] = "sn1", ["OCF_RESKEY_CRM_meta_migrate_target"] = "sn2" };
+        Assert.Equal(0, Do("migrate_to", env: migrate).Code);
+        Assert.Empty(ExportTable());
+        Assert.Equal(0, Do("migrate_from", env: migrate).Code);
+        Assert.Single(ExportTable());
+        Assert.Equal(0, Do("stop").Code);
+    }
+
+    [Theory]
+    [InlineData("replicas", "127.0.0.1 sn2", 6, "replica host 'sn2' is not an IPv4 address")]
+    [InlineData("replicas", "127.0.0.1 fe80::1", 6, "replica host 'fe80::1' is not an IPv4 address")]
+    [InlineData("replicas", "10.0.0.2 127.0.0.1", 6, "this node's address 127.0.0.1 is listed at position 2 of replicas")]
+    [InlineData("replicas", "10.0.0.2 10.0.0.3", 5, "self missing from replicas: no address of this node is in '10.0.0.2 10.0.0.3'")]
+    [InlineData("options", "ro,refer=/install@10.0.0.2", 6, "options has refer=, which exportfs silently drops")]
+    [InlineData("options", "ro,fsid=3", 6, "options has fsid=; use the fsid parameter")]
+    [InlineData("backend", "nfsd", 6, "backend: 'nfsd' is not one of kernel, ganesha")]
+    public void Bad_input_gets_its_documented_code_and_reason_and_exports_nothing(string name, string value, int code, string reason)
+    {
+        foreach (var action in new[] { "start", "validate-all" })
+        {
+            var r = Do(action, Params((name, value)));
+            Assert.Equal(code, r.Code);
+            Assert.Contains(reason, r.Stderr);
+        }
+        Assert.Empty(ExportTable());
+    }
+
+    [Fact]
+    public void A_directory_missing_on_this_node_is_5_for_start_and_a_probe_says_not_running()
+    {
+        var p = Params(("directory", Path.Combine(_root, "not-mounted", "install")));
+        var r = Do("start", p);
+        Assert.Equal(5, r.Code);
+        Assert.StartsWith($"directory {_root}/not-mounted/install does not exist on this node", r.ExitReason);
+        Assert.Equal(7, Do("monitor", p, new() { ["OCF_RESKEY_CRM_meta_interval"] = "0" }).Code);
+        Assert.Equal(0, Do("stop", p).Code);
+    }
+
+    [Fact]
+    public void Ocf_tester_passes()
+    {
+        var argv = new List<string> { "ocf-tester", "-n", "sn1_install" };
+        foreach (var (k, v) in Params()) argv.AddRange(["-o", $"{k}={v}"]);
+        argv.Add(Agent);
+        var r = InNamespace(argv);
+        Assert.True(r.Code == 0, r.Stdout + r.Stderr);
+        Assert.Equal(0, Do("stop").Code);
+        Assert.Empty(ExportTable());
+    }
+}

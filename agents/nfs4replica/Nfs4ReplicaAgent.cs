@@ -14,6 +14,8 @@ namespace OcfAgents.Agents.Nfs4Replica;
 /// | directory missing on this node (5 bans this node only, not the cluster)     | 5    | start, validate |
 /// | no address of this node in replicas (it runs on the wrong node)             | 5    | start, validate |
 /// | exportfs missing                                                            | 5    | start, validate |
+/// | backend=ganesha without export_id                                           | 6    | start, validate |
+/// | ganesha: D-Bus unreachable; Ganesha not running (start); Export_Id taken    | 1    | start, monitor  |
 /// | exported with other options than ours (drift), or by another client spec    | 1    | monitor         |
 /// | not exported                                                                | 7    | monitor         |
 /// </summary>
@@ -46,6 +48,17 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "stop waits this long after unexporting (the NFSv4 lease time, 90 s by default in the kernel) so that clients " +
         "notice and move to a replica before the storage goes away; 0: no wait.", 0, 0, 3600);
 
+    public static readonly Parameter<long> ExportId = Param.Integer("export_id", "Ganesha Export_Id",
+        "backend=ganesha: the export's Export_Id (1-65535), unique among Ganesha's exports; required there.", 0, 0, 65535);
+
+    public static readonly Parameter<string> Pseudo = Param.AbsolutePath("pseudo", "Ganesha pseudo path",
+        "backend=ganesha: where the export appears in the NFSv4 pseudo filesystem (clients mount SERVER:PSEUDO). " +
+        "Unset: the real path of directory.");
+
+    public static readonly Parameter<string> DbusAddress = Param.String("dbus_address", "D-Bus system bus address",
+        "backend=ganesha: the bus Ganesha's export manager is on, e.g. unix:path=/run/dbus/system_bus_socket. Unset: " +
+        "DBUS_SYSTEM_BUS_ADDRESS, else the system bus.");
+
     public static readonly Parameter<string> StateDir = Param.AbsolutePath("state_dir", "Where this node's state is recorded",
         "A directory on tmpfs: the real path exported at start, so that stop unexports it even when the directory " +
         "(or the link to it) has gone.", @default: "/run/ocf-nfs4replica");
@@ -57,12 +70,14 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "so that clients fail over to the partner without a reboot. Backend kernel: exportfs with exactly the options " +
         "given, checked at monitor against exportfs -s (a changed option set is a failure, not running). Backend ganesha: " +
         "NFS-Ganesha's D-Bus export manager.";
-    public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, StateDir];
+    public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, ExportId, Pseudo, DbusAddress, StateDir];
     public override bool SupportsMigration => true;
 
     public override Configured<Nfs4ReplicaConfig> Configure(ParameterValues v) => Nfs4ReplicaConfig.From(v);
 
-    private static IExport Export(OcfContext ctx, Nfs4ReplicaConfig c) => new KernelExport(c, ctx.Log, ctx.Instance ?? "nfs4replica");
+    private static IExport Export(OcfContext ctx, Nfs4ReplicaConfig c) => c.Backend == "ganesha"
+        ? new GaneshaExport(c, ctx.Log, ctx.Instance ?? "nfs4replica")
+        : new KernelExport(c, ctx.Log, ctx.Instance ?? "nfs4replica");
 
     public override OcfResult Monitor(OcfContext ctx, Nfs4ReplicaConfig config) =>
         config.CheckSelfOrder() ?? Export(ctx, config).Monitor(ctx.Deadline);

@@ -13,6 +13,9 @@ public sealed record Nfs4ReplicaConfig
     public required IReadOnlyList<ReplicaLocation> Replicas { get; init; }
     public required TimeSpan LeaseWait { get; init; }
     public required string StateDir { get; init; }
+    public required int ExportId { get; init; }
+    public string? Pseudo { get; init; }
+    public string? DbusAddress { get; init; }
 
     /// <summary>Checks that need only the parameters; each failure is "not configured" (6).</summary>
     public static Configured<Nfs4ReplicaConfig> From(ParameterValues v)
@@ -46,6 +49,9 @@ public sealed record Nfs4ReplicaConfig
             Replicas = replicas!,
             LeaseWait = TimeSpan.FromSeconds(v.Get(Nfs4ReplicaAgent.LeaseWait)),
             StateDir = v.Get(Nfs4ReplicaAgent.StateDir),
+            ExportId = (int)v.Get(Nfs4ReplicaAgent.ExportId),
+            Pseudo = v.GetOrDefault(Nfs4ReplicaAgent.Pseudo),
+            DbusAddress = v.GetOrDefault(Nfs4ReplicaAgent.DbusAddress) is { Length: > 0 } d ? d : null,
         };
     }
 

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using OcfAgents.Logging;
+using OcfAgents.Ocf;
+using OcfAgents.Sys;
+
+namespace OcfAgents.Agents.Nfs4Replica;
+
+/// <summary>
+/// NFS-Ganesha through its export manager on the D-Bus system bus (bus name org.ganesha.nfsd,
+/// object /org/ganesha/nfsd/ExportMgr, interface org.ganesha.nfsd.exportmgr), called with gdbus
+/// (argv, no shell; the bus from dbus_address or DBUS_SYSTEM_BUS_ADDRESS):
+///   AddExport(s conf_path, s "EXPORT(Export_Id=N)") → s message
+///   RemoveExport(q id)
+///   DisplayExport(q id) → (q id, s fullpath, s pseudopath, s tag, a(siyyiuuuuu) clients)
+/// The export block is generated from the parameters into state_dir (Path resolved to the real
+/// directory: Ganesha refuses a symlinked Path). Ganesha keeps the exported filesystem busy until
+/// RemoveExport, so stop must run before the shared filesystem is unmounted.
+///
+/// | D-Bus / Ganesha state                  | monitor | start/stop                         |
+/// |----------------------------------------|---------|------------------------------------|
+/// | bus unreachable                        | 1       | 1, names the bus address           |
+/// | org.ganesha.nfsd not on the bus        | 7       | start 1 "Ganesha is not running"; stop 0 (nothing exported) |
+/// | export id unknown                      | 7       | start adds it                      |
+/// | export id with another path            | 1       | start refuses: the id is taken     |
+/// </summary>
+public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string instance) : IExport
+{
+    private const string Bus = "org.ganesha.nfsd", ObjectPath = "/org/ganesha/nfsd/ExportMgr", Interface = "org.ganesha.nfsd.exportmgr";
+
+    private string BlockFile => Path.Combine(config.StateDir, $"{instance}.ganesha.conf");
+
+    private enum Reply { Ok, NoGanesha, NoExport, BusDown, Other }
+
+    private (Reply Kind, string Text) Call(string method, Deadline deadline, params string[] args)
+    {
+        var env = new Dictionary<string, string>();
+        if (config.DbusAddress is { } address) env["DBUS_SYSTEM_BUS_ADDRESS"] = address;
+        ProcessResult r;
+        try
+        {
+            r = ProcessRunner.Run(new ProcessSpec(["gdbus", "call", "--system", "--dest", Bus, "--object-path", ObjectPath,
+                "--method", $"{Interface}.{method}", .. args]) { Environment = env }, deadline);
+        }
+        catch (System.ComponentModel.Win32Exception e) { return (Reply.Other, $"gdbus: {e.Message} (install libglib2.0-bin)"); }
+        if (r.Succeeded) return (Reply.Ok, r.Stdout.Trim());
+        var text = (r.Stderr + r.Stdout).Trim();
+        // gdbus: "Error: GDBus.Error:org.freedesktop.DBus.Error.<Name>: <message>" or "Error connecting: …".
+        if (text.Contains("Error connecting", StringComparison.Ordinal) || text.Contains("Could not connect", StringComparison.Ordinal))
+            return (Reply.BusDown, text);
+        if (text.Contains("org.freedesktop.DBus.Error.ServiceUnknown", StringComparison.Ordinal) || text.Contains("NameHasNoOwner", StringComparison.Ordinal))
+            return (Reply.NoGanesha, text);
+        if (text.Contains("Export id not found", StringComparison.Ordinal)) return (Reply.NoExport, text);
+        return (Reply.Other, r.TimedOut ? $"gdbus {method} timed out" : text);
+    }
+
+    private string BusName => config.DbusAddress ?? Environment.GetEnvironmentVariable("DBUS_SYSTEM_BUS_ADDRESS") ?? "the system bus";
+
+    // DisplayExport's reply in GVariant text: (uint16 77, '/real/path', '/pseudo', '', @a(siyyiuuuuu) [])
+    private static readonly Regex Displayed = new(@"^\((?:uint16 )?(\d+), '((?:[^'\\]|\\.)*)'", RegexOptions.CultureInvariant);
+
+    private (Reply Kind, string? Path, string Text) Show(Deadline deadline)
+    {
+        var (kind, text) = Call("DisplayExport", deadline, config.ExportId.ToString(CultureInfo.InvariantCulture));
+        if (kind != Reply.Ok) return (kind, null, text);
+        var m = Displayed.Match(text);
+        return m.Success ? (Reply.Ok, Regex.Unescape(m.Groups[2].Value), text) : (Reply.Other, null, $"unexpected DisplayExport reply: {text}");
+    }
+
+    public OcfResult Monitor(Deadline deadline)
+    {
+        var (kind, path, text) = Show(deadline);
+        switch (kind)
+        {
+            case Reply.NoGanesha or Reply.NoExport: return OcfResult.NotRunning;
+            case Reply.BusDown: return OcfResult.Fail(OcfExit.Generic, $"D-Bus unreachable at {BusName}: {text}");
+            case Reply.Other: return OcfResult.Fail(OcfExit.Generic, $"Ganesha's export manager: {text}");
+        }
+        if (PathText.Real(config.Directory) is not { } real)
+            return OcfResult.Fail(OcfExit.Generic, $"{config.Directory} has gone while Ganesha still exports {path}; stop will remove the export");
+        if (path != real)
+            return OcfResult.Fail(OcfExit.Generic, $"Ganesha export {config.ExportId} exports {path}, not {real}: the Export_Id is taken; choose another export_id");
+        return OcfResult.Success;
+    }
+
+    public OcfResult Preflight()
+    {
+        if (!Directory.Exists(config.Directory))
+            return OcfResult.Fail(OcfExit.NotInstalled, $"directory {config.Directory} does not exist on this node (5: Pacemaker keeps the export off this node only; is the storage mounted?)");
+        if (config.ExportId == 0) return OcfResult.Fail(OcfExit.NotConfigured, "backend=ganesha needs export_id (1-65535), unique among Ganesha's exports");
+        return OcfResult.Success;
+    }
+
+    private string Block(string real) =>
+        "EXPORT {\n" +
+        $"  Export_Id = {config.ExportId.ToString(CultureInfo.InvariantCulture)};\n" +
+        $"  Path = \"{real}\";\n" +
+        $"  Pseudo = \"{config.Pseudo ?? real}\";\n" +
+        $"  Access_Type = {(config.Options.Contains("rw") ? "RW" : "RO")};\n" +
+        $"  Squash = {(config.Options.Contains("no_root_squash") ? "No_Root_Squash" : config.Options.Contains("all_squash") ? "All_Squash" : "Root_Squash")};\n" +
+        "  Protocols = 4;\n" +
+        "  Transports = TCP;\n" +
+        "  SecType = sys;\n" +
+        (config.ClientSpec != "*" ? $"  CLIENT {{ Clients = {config.ClientSpec}; Access_Type = {(config.Options.Contains("rw") ? "RW" : "RO")}; }}\n" : "") +
+        "  FSAL { Name = VFS; }\n" +
+        "}\n";
+
+    public OcfResult Export(Deadline deadline)
+    {
+        var real = PathText.Real(config.Directory)!;
+        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AtomicFs.WriteFileAtomic(BlockFile, Encoding.UTF8.GetBytes(Block(real)), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        CrashPoint.Here("wrote the export block");
+        var (kind, text) = Call("AddExport", deadline, BlockFile, $"EXPORT(Export_Id={config.ExportId.ToString(CultureInfo.InvariantCulture)})");
+        return kind switch
+        {
+            Reply.Ok => Verified(text, deadline),
+            Reply.NoGanesha => OcfResult.Fail(OcfExit.Generic, $"NFS-Ganesha is not running (no {Bus} on {BusName}); start it first (order nfs-ganesha before this export)"),
+            Reply.BusDown => OcfResult.Fail(OcfExit.Generic, $"D-Bus unreachable at {BusName}: {text}"),
+            _ => OcfResult.Fail(OcfExit.Generic, $"Ganesha refused the export of {real}: {text}"),
+        };
+    }
+
+    private OcfResult Verified(string message, Deadline deadline)
+    {
+        CrashPoint.Here("added the export");
+        var check = Monitor(deadline);
+        if (!check.IsSuccess) return OcfResult.Fail(OcfExit.Generic, $"Ganesha said {message} but {check.Reason ?? "the export is not there"}");
+        log.Info($"Ganesha exports {PathText.Real(config.Directory)} as export {config.ExportId} ({config.Pseudo ?? "pseudo = path"})");
+        return OcfResult.Success;
+    }
+
+    public OcfResult Unexport(Deadline deadline)
+    {
+        var (kind, path, text) = Show(deadline);
+        if (kind == Reply.BusDown) return OcfResult.Fail(OcfExit.Generic, $"D-Bus unreachable at {BusName}: {text}");
+        if (kind == Reply.Other) return OcfResult.Fail(OcfExit.Generic, $"Ganesha's export manager: {text}");
+        if (kind == Reply.Ok)
+        {
+            if (PathText.Real(config.Directory) is { } real && path != real)
+                log.Warn($"Ganesha export {config.ExportId} exports {path}, not ours ({real}); left alone");
+            else
+            {
+                var (removed, why) = Call("RemoveExport", deadline, config.ExportId.ToString(CultureInfo.InvariantCulture));
+                CrashPoint.Here("removed the export");
+                if (removed != Reply.Ok && removed != Reply.NoExport)
+                    return OcfResult.Fail(OcfExit.Generic, $"Ganesha did not remove export {config.ExportId}: {why}");
+                log.Info($"Ganesha no longer exports {path} (export {config.ExportId})");
+            }
+        }
+        if (File.Exists(BlockFile)) AtomicFs.Unlink(BlockFile);
+        return OcfResult.Success;
+    }
+}

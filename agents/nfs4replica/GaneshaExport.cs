@@ -23,7 +23,7 @@ namespace OcfAgents.Agents.Nfs4Replica;
 /// | bus unreachable                        | 1       | 1, names the bus address           |
 /// | org.ganesha.nfsd not on the bus        | 7       | start 1 "Ganesha is not running"; stop 0 (nothing exported) |
 /// | export id unknown                      | 7       | start adds it                      |
-/// | export id with another path            | 1       | start refuses: the id is taken     |
+/// | export id with another path            | 7       | start refuses: the id is taken; stop leaves it |
 /// </summary>
 public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string instance) : IExport
 {
@@ -80,7 +80,11 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
         if (PathText.Real(config.Directory) is not { } real)
             return OcfResult.Fail(OcfExit.Generic, $"{config.Directory} has gone while Ganesha still exports {path}; stop will remove the export");
         if (path != real)
-            return OcfResult.Fail(OcfExit.Generic, $"Ganesha export {config.ExportId} exports {path}, not {real}: the Export_Id is taken; choose another export_id");
+        {
+            // Someone else's export under our id: ours is not running (and stop must not fail on it).
+            log.Debug($"Ganesha export {config.ExportId} exports {path}, not {real}");
+            return OcfResult.NotRunning;
+        }
         return OcfResult.Success;
     }
 
@@ -109,6 +113,8 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
     public OcfResult Export(Deadline deadline)
     {
         var real = PathText.Real(config.Directory)!;
+        if (Show(deadline) is { Kind: Reply.Ok, Path: { } taken } && taken != real)
+            return OcfResult.Fail(OcfExit.Generic, $"Ganesha export {config.ExportId} exports {taken}, not {real}: the Export_Id is taken; choose another export_id");
         Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         AtomicFs.WriteFileAtomic(BlockFile, Encoding.UTF8.GetBytes(Block(real)), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         CrashPoint.Here("wrote the export block");

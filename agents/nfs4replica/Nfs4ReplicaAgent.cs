@@ -15,7 +15,7 @@ namespace OcfAgents.Agents.Nfs4Replica;
 /// | no address of this node in replicas (it runs on the wrong node)             | 5    | start, validate |
 /// | exportfs missing                                                            | 5    | start, validate |
 /// | backend=ganesha without export_id                                           | 6    | start, validate |
-/// | ganesha: D-Bus unreachable; Ganesha not running (start); Export_Id taken    | 1    | start, monitor  |
+/// | ganesha: D-Bus unreachable; Ganesha not running (start); Export_Id taken    | 1    | start (monitor: bus only) |
 /// | exported with other options than ours (drift), or by another client spec    | 1    | monitor         |
 /// | not exported                                                                | 7    | monitor         |
 /// </summary>

@@ -113,14 +113,10 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     {
         if (!Directory.Exists(config.Directory))
             return OcfResult.Fail(OcfExit.NotInstalled, $"directory {config.Directory} does not exist on this node (5: Pacemaker keeps the export off this node only; is the storage mounted?)");
-        if (!OnPath("exportfs"))
+        if (!PathText.OnPath("exportfs"))
             return OcfResult.Fail(OcfExit.NotInstalled, "exportfs is not installed (Debian: nfs-kernel-server; RHEL: nfs-utils)");
         return OcfResult.Success;
     }
-
-    private static bool OnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':')
-            .Any(d => d.Length > 0 && File.Exists(Path.Combine(d, name)) && AtomicFs.IsExecutable(Path.Combine(d, name)));
 
     public OcfResult Export(Deadline deadline)
     {

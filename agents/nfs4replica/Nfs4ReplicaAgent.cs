@@ -18,6 +18,10 @@ namespace OcfAgents.Agents.Nfs4Replica;
 /// | ganesha: D-Bus unreachable; Ganesha not running (start); Export_Id taken    | 1    | start (monitor: bus only) |
 /// | exported with other options than ours (drift), or by another client spec    | 1    | monitor         |
 /// | not exported                                                                | 7    | monitor         |
+/// | sync_paths without a partner; ssh_key/known_hosts with white space           | 6    | all             |
+/// | rsync or ssh missing; ssh_key unreadable                                    | 5    | start, validate |
+/// | sync fails on migrate_to (partner unreachable, rsync error)                 | 1    | migrate_to      |
+/// | sync fails on stop                                                          | 0 (logged) | stop      |
 /// </summary>
 public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
 {
@@ -59,6 +63,29 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "backend=ganesha: the bus Ganesha's export manager is on, e.g. unix:path=/run/dbus/system_bus_socket. Unset: " +
         "DBUS_SYSTEM_BUS_ADDRESS, else the system bus.");
 
+    public static readonly Parameter<string[]> SyncPaths = Param.PathList("sync_paths", "Read-write paths kept in sync on the partner",
+        "Space-separated directories (statelite persistent files, paging) pushed to the partner with rsync over ssh on " +
+        "migrate_to (the final sync of a handover; its failure fails the migration) and on stop (best effort). Unset: no sync.");
+
+    public static readonly Parameter<string> SyncPartner = Param.String("sync_partner", "Partner to push to",
+        "Host or address of the partner service node. Unset: the first server of the second replicas location.");
+
+    public static readonly Parameter<string> SyncUser = Param.String("sync_user", "ssh user on the partner", "", @default: "root");
+
+    public static readonly Parameter<string> SshKey = Param.AbsolutePath("ssh_key", "ssh private key",
+        "The key that logs in to the partner (no password authentication is ever tried).", @default: "/root/.ssh/id_ed25519");
+
+    public static readonly Parameter<string> KnownHosts = Param.AbsolutePath("known_hosts", "ssh known_hosts",
+        "The partner's host key must be in it (StrictHostKeyChecking=yes).", @default: "/root/.ssh/known_hosts");
+
+    public static readonly Parameter<long> SshPort = Param.Integer("ssh_port", "ssh port of the partner", "", 22, 1, 65535);
+
+    public static readonly Parameter<string> SyncRemotePrefix = Param.String("sync_remote_prefix", "Prefix of the paths on the partner",
+        "Prepended to each sync path on the partner, when it keeps the copies elsewhere (e.g. /backup). Unset: the same paths.");
+
+    public static readonly Parameter<bool> SyncDelete = Param.Boolean("sync_delete", "Delete on the partner what is gone here",
+        "rsync --delete: files removed here are removed on the partner too. Off by default: nothing on the partner is deleted.", false);
+
     public static readonly Parameter<string> StateDir = Param.AbsolutePath("state_dir", "Where this node's state is recorded",
         "A directory on tmpfs: the real path exported at start, so that stop unexports it even when the directory " +
         "(or the link to it) has gone.", @default: "/run/ocf-nfs4replica");
@@ -70,7 +97,8 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "so that clients fail over to the partner without a reboot. Backend kernel: exportfs with exactly the options " +
         "given, checked at monitor against exportfs -s (a changed option set is a failure, not running). Backend ganesha: " +
         "NFS-Ganesha's D-Bus export manager.";
-    public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, ExportId, Pseudo, DbusAddress, StateDir];
+    public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, ExportId, Pseudo, DbusAddress,
+         SyncPaths, SyncPartner, SyncUser, SshKey, KnownHosts, SshPort, SyncRemotePrefix, SyncDelete, StateDir];
     public override bool SupportsMigration => true;
 
     public override Configured<Nfs4ReplicaConfig> Configure(ParameterValues v) => Nfs4ReplicaConfig.From(v);
@@ -84,15 +112,29 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
 
     public override OcfResult Start(OcfContext ctx, Nfs4ReplicaConfig config)
     {
-        if (config.CheckSelfOrder() is { } wrong) return wrong;
+        if ((config.CheckSelfOrder() ?? config.CheckSyncTools()) is { } wrong) return wrong;
         var export = Export(ctx, config);
         return export.Preflight() is { IsSuccess: false } bad ? bad : export.Export(ctx.Deadline);
     }
 
-    public override OcfResult Stop(OcfContext ctx, Nfs4ReplicaConfig config) => Export(ctx, config).Unexport(ctx.Deadline);
+    public override OcfResult Stop(OcfContext ctx, Nfs4ReplicaConfig config)
+    {
+        if (config.Sync is { } sync)
+        {
+            // The final sync comes before the unexport; it gets two thirds of the time at most.
+            var handover = ctx.Action == "migrate_to";
+            var pushed = new RwSync(sync, ctx.Log).Push(Sys.Deadline.After(ctx.Deadline.Remaining * 2 / 3), handover ? "migrate_to" : "stop");
+            if (!pushed.IsSuccess)
+            {
+                if (handover) return pushed;
+                ctx.Log.Warn($"{pushed.Reason}; stopping anyway");
+            }
+        }
+        return Export(ctx, config).Unexport(ctx.Deadline);
+    }
 
     public override OcfResult Validate(OcfContext ctx, Nfs4ReplicaConfig config) =>
-        config.CheckSelfOrder() ?? Export(ctx, config).Preflight();
+        config.CheckSelfOrder() ?? config.CheckSyncTools() ?? Export(ctx, config).Preflight();
 }
 
 /// <summary>What a backend does for the agent.</summary>

@@ -16,6 +16,7 @@ public sealed record Nfs4ReplicaConfig
     public required int ExportId { get; init; }
     public string? Pseudo { get; init; }
     public string? DbusAddress { get; init; }
+    public SyncSettings? Sync { get; init; }
 
     /// <summary>Checks that need only the parameters; each failure is "not configured" (6).</summary>
     public static Configured<Nfs4ReplicaConfig> From(ParameterValues v)
@@ -39,8 +40,28 @@ public sealed record Nfs4ReplicaConfig
         var backend = v.Get(Nfs4ReplicaAgent.Backend);
         if (backend == "ganesha" && replicas!.Count > 0)
             return Configured<Nfs4ReplicaConfig>.Invalid("replicas cannot be advertised with backend=ganesha: NFS-Ganesha 4.3 has no fs_locations for exports; use backend=kernel, or drop replicas");
+        SyncSettings? sync = null;
+        if (v.GetOrDefault(Nfs4ReplicaAgent.SyncPaths) is { Length: > 0 } syncPaths)
+        {
+            var partner = v.GetOrDefault(Nfs4ReplicaAgent.SyncPartner) is { Length: > 0 } given ? given.Trim()
+                : replicas!.Count > 1 ? replicas[1].Servers[0].ToString() : null;
+            if (partner is null || partner.Any(char.IsWhiteSpace) || partner.StartsWith('-'))
+                return Configured<Nfs4ReplicaConfig>.Invalid("sync_paths needs a partner: set sync_partner, or list the partner second in replicas");
+            var key = v.Get(Nfs4ReplicaAgent.SshKey);
+            var knownHosts = v.Get(Nfs4ReplicaAgent.KnownHosts);
+            if (key.Any(char.IsWhiteSpace) || knownHosts.Any(char.IsWhiteSpace))
+                return Configured<Nfs4ReplicaConfig>.Invalid("ssh_key and known_hosts must not contain white space (rsync splits its ssh command at spaces)");
+            var user = v.Get(Nfs4ReplicaAgent.SyncUser).Trim();
+            if (user.Length == 0 || user.Any(c => char.IsWhiteSpace(c) || c is '@' or ':') || user.StartsWith('-'))
+                return Configured<Nfs4ReplicaConfig>.Invalid($"sync_user '{user}' is not a user name");
+            var prefix = v.GetOrDefault(Nfs4ReplicaAgent.SyncRemotePrefix) ?? "";
+            if (prefix.Length > 0 && Param.CheckAbsolute(prefix) is { } pe) return Configured<Nfs4ReplicaConfig>.Invalid($"sync_remote_prefix: {pe}");
+            sync = new SyncSettings(syncPaths, partner, user, key, knownHosts, (int)v.Get(Nfs4ReplicaAgent.SshPort),
+                prefix.TrimEnd('/'), v.Get(Nfs4ReplicaAgent.SyncDelete));
+        }
         return new Nfs4ReplicaConfig
         {
+            Sync = sync,
             Backend = backend,
             Directory = v.Get(Nfs4ReplicaAgent.Directory),
             ClientSpec = client,
@@ -53,6 +74,16 @@ public sealed record Nfs4ReplicaConfig
             Pseudo = v.GetOrDefault(Nfs4ReplicaAgent.Pseudo),
             DbusAddress = v.GetOrDefault(Nfs4ReplicaAgent.DbusAddress) is { Length: > 0 } d ? d : null,
         };
+    }
+
+    /// <summary>rsync and ssh installed, the key readable: a node without them cannot sync (5, this node).</summary>
+    public OcfResult? CheckSyncTools()
+    {
+        if (Sync is not { } s) return null;
+        foreach (var tool in new[] { "rsync", "ssh" })
+            if (!Sys.PathText.OnPath(tool)) return OcfResult.Fail(OcfExit.NotInstalled, $"{tool} is not installed; sync_paths needs rsync and OpenSSH's client");
+        if (Sys.AtomicFs.ReadableError(s.Key) is { } why) return OcfResult.Fail(OcfExit.NotInstalled, $"ssh_key {s.Key} is unreadable: {why}");
+        return null;
     }
 
     /// <summary>

@@ -156,6 +156,90 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
         Assert.Equal(0, Do("stop", p).Code);
     }
 
+    private (Dictionary<string, string> Params, string Persistent, string Partner) WithSync(SshdFixture sshd, params (string, string)[] more)
+    {
+        var persistent = Path.Combine(_root, "shared", "statelite", "persistent");
+        Directory.CreateDirectory(Path.Combine(persistent, "cn1", "var", "log"));
+        File.WriteAllBytes(Path.Combine(persistent, "cn1", "var", "log", "messages"), Enumerable.Range(0, 70000).Select(i => (byte)(i * 7)).ToArray());
+        File.WriteAllText(Path.Combine(persistent, "cn1", "hostname"), "cn1\n");
+        File.CreateSymbolicLink(Path.Combine(persistent, "cn1", "log"), "var/log");
+        var partner = Path.Combine(_root, "partner");
+        Directory.CreateDirectory(partner);
+        var p = Params([("sync_paths", persistent), ("sync_partner", "127.0.0.1"), ("ssh_port", sshd.Port.ToString()),
+            ("ssh_key", sshd.ClientKey), ("known_hosts", sshd.KnownHosts), ("sync_remote_prefix", partner), .. more]);
+        return (p, persistent, partner + persistent);
+    }
+
+    private static void AssertSameTree(string expected, string actual)
+    {
+        var want = Directory.EnumerateFileSystemEntries(expected, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(expected, f)).Order().ToList();
+        var have = Directory.EnumerateFileSystemEntries(actual, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(actual, f)).Order().ToList();
+        Assert.Equal(want, have);
+        foreach (var rel in want)
+        {
+            var (a, b) = (new FileInfo(Path.Combine(expected, rel)), new FileInfo(Path.Combine(actual, rel)));
+            Assert.Equal(a.LinkTarget, b.LinkTarget);
+            if (a.LinkTarget is null && File.Exists(a.FullName)) Assert.Equal(File.ReadAllBytes(a.FullName), File.ReadAllBytes(b.FullName));
+        }
+    }
+
+    [Fact]
+    public void Migrate_to_pushes_the_read_write_paths_to_the_partner_byte_for_byte_and_deletes_nothing_there()
+    {
+        using var sshd = new SshdFixture();
+        var (p, persistent, copy) = WithSync(sshd);
+        Directory.CreateDirectory(copy);
+        File.WriteAllText(Path.Combine(copy, "only-on-partner"), "keep me");
+        Assert.Equal(0, Do("start", p).Code);
+        var to = Do("migrate_to", p, new() { ["OCF_RESKEY_CRM_meta_migrate_target"] = "sn2" });
+        Assert.True(to.Code == 0, to.ToString());
+        Assert.Contains("sync (migrate_to): " + persistent, to.Stderr);
+        Assert.Contains("2 files transferred, 70004 bytes", to.Stderr);
+        Assert.Empty(ExportTable());
+        File.Delete(Path.Combine(copy, "only-on-partner"));
+        AssertSameTree(persistent, copy);
+    }
+
+    [Fact]
+    public void With_sync_delete_files_gone_here_are_removed_on_the_partner_at_stop()
+    {
+        using var sshd = new SshdFixture();
+        var (p, persistent, copy) = WithSync(sshd, ("sync_delete", "true"));
+        Directory.CreateDirectory(copy);
+        File.WriteAllText(Path.Combine(copy, "stale"), "old");
+        Assert.Equal(0, Do("start", p).Code);
+        var stop = Do("stop", p);
+        Assert.True(stop.Code == 0, stop.ToString());
+        AssertSameTree(persistent, copy);
+    }
+
+    [Fact]
+    public void An_unreachable_partner_fails_migrate_to_but_not_stop()
+    {
+        using var sshd = new SshdFixture();
+        var (p, _, _) = WithSync(sshd, ("ssh_port", DatabaseFixture.FreeTcpPort().ToString()));
+        Assert.Equal(0, Do("start", p).Code);
+        var to = Do("migrate_to", p);
+        Assert.Equal(1, to.Code);
+        Assert.StartsWith($"sync of {_root}/shared/statelite/persistent to 127.0.0.1 (migrate_to) failed (rsync exit", to.ExitReason);
+        Assert.Single(ExportTable());
+        var stop = Do("stop", p);
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.Contains("stopping anyway", stop.Stderr);
+        Assert.Empty(ExportTable());
+    }
+
+    [Fact]
+    public void Sync_without_a_partner_is_not_configured_and_an_unreadable_key_is_not_installed()
+    {
+        var none = Do("validate-all", Params(("sync_paths", Install), ("replicas", "127.0.0.1")));
+        Assert.Equal(6, none.Code);
+        Assert.StartsWith("sync_paths needs a partner", none.ExitReason);
+        var key = Do("validate-all", Params(("sync_paths", Install), ("ssh_key", "/nonexistent/id_ed25519")));
+        Assert.Equal(5, key.Code);
+        Assert.StartsWith("ssh_key /nonexistent/id_ed25519 is unreadable", key.ExitReason);
+    }
+
     [Fact]
     public void Ocf_tester_passes()
     {

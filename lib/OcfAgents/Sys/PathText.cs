@@ -37,6 +37,11 @@ public static class PathText
             : Normalize(Path.Combine(Path.GetDirectoryName(linkPath) ?? "/", linkText));
 
     /// <summary>realpath(3): every symlink resolved; null when the path (or a parent) does not exist.</summary>
+    /// <summary>Is an executable <paramref name="name"/> in one of PATH's directories (this process's PATH)?</summary>
+    public static bool OnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':')
+            .Any(d => d.Length > 0 && File.Exists(Path.Combine(d, name)) && AtomicFs.IsExecutable(Path.Combine(d, name)));
+
     public static string? Real(string path)
     {
         var p = Native.RealPath(path, 0);

@@ -265,3 +265,33 @@ depth 10 it asks \`lsxcatd -v\` over TLS with xCAT's client certificate.
   "xcatd monitor (depth 0) / /etc/init.d/xcatd status | <= 0.3" \
   "xcatd monitor (depth 10) / /etc/init.d/xcatd status | -" \
   "xcatd meta-data (the same binary, no checks) / /etc/init.d/xcatd status | -"
+
+# ---- nfs4replica: monitor against ocf:heartbeat:exportfs monitor, on the same export -------------
+# exportfs in a private mount namespace with its own /var/lib/nfs (this kernel has no nfsd; the
+# export table is what both agents read). hyperfine runs inside that namespace.
+nf="$work/nfs"; mkdir -p "$nf/var-lib-nfs" "$nf/shared/install"; : > "$nf/var-lib-nfs/etab"
+nfs_env=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=benchnfs OCF_RESKEY_directory="$nf/shared/install" OCF_RESKEY_fsid=7
+  OCF_RESKEY_replicas=127.0.0.1,10.0.0.2 OCF_RESKEY_state_dir="$nf/state" OCF_RESKEY_CRM_meta_interval=10000)
+# heartbeat exportfs monitors only what its own start exported (a state file in HA_RSCTMP): it
+# starts the same export first, with our exact options, replica list included.
+hbnfs_env=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=benchexportfs OCF_RESKEY_directory="$nf/shared/install" OCF_RESKEY_fsid=7
+  OCF_RESKEY_clientspec='*' OCF_RESKEY_options="ro,no_subtree_check,replicas=$nf/shared/install@127.0.0.1:$nf/shared/install@10.0.0.2"
+  OCF_RESKEY_CRM_meta_interval=10000)
+njson="$work/nfs.json"
+hb=/usr/lib/ocf/resource.d/heartbeat/exportfs
+unshare --mount sh -c 'set -f  # the commands hold a literal * (clientspec)
+  mount --bind "$1" /var/lib/nfs || exit 1
+  eval "$3 start" >/dev/null 2>&1; eval "$2 start" 2>/dev/null
+  eval "$2 monitor" && eval "$3 monitor" || { echo "bench: an exportfs agent does not report running" >&2; exit 1; }
+  hyperfine -N --warmup 10 --runs "${BENCH_NFS_RUNS:-100}" --export-json "$4" \
+    -n "nfs4replica monitor (kernel)" "$2 monitor" -n "heartbeat exportfs monitor" "$3 monitor"
+  rc=$?; eval "$3 stop" >/dev/null 2>&1 || echo "bench: heartbeat exportfs stop failed" >&2; eval "$2 stop" 2>/dev/null; exit $rc
+' sh "$nf/var-lib-nfs" "env ${nfs_env[*]} $here/dist/bin/nfs4replica" "env ${hbnfs_env[*]} $hb" "$njson"
+
+python3 "$here/bench/section.py" "$njson" "$here/bench/RESULTS.md" \
+  "nfs4replica (same \`make bench\` run; one export in a private /var/lib/nfs, kernel backend)" \
+  "
+Both through \`env\`. heartbeat exportfs greps \`exportfs -v\` for the directory and client; ours
+reads \`exportfs -s\` once and checks every option we asked for, the replica list included.
+" \
+  "nfs4replica monitor (kernel) / heartbeat exportfs monitor | <= 0.3"

@@ -44,7 +44,7 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "exportfs's fsid= (a number, or 'root' for the NFSv4 pseudo root); keeps file handles the same on both servers.");
 
     public static readonly Parameter<string> Replicas = Param.String("replicas", "Replica locations",
-        "Space-separated locations this export advertises to NFSv4 clients (fs_locations), this server first: each " +
+        "Locations (separated by spaces or commas) this export advertises to NFSv4 clients (fs_locations), this server first: each " +
         "'IP', 'IP+IP' or '/path@IP' (path defaults to directory). Example for SN1 at 10.0.0.11 with partner 10.0.0.12: " +
         "'10.0.0.11 10.0.0.12'. Becomes exportfs's replicas=/install@10.0.0.11:/install@10.0.0.12.");
 

@@ -8,7 +8,7 @@ public sealed record ReplicaLocation(string? Path, IReadOnlyList<IPAddress> Serv
 
 /// <summary>
 /// The replica list of an export, as the `replicas` parameter gives it: locations separated by
-/// spaces, each "IP", "IP+IP" or "/path@IP[+IP]" (path defaults to the exported directory), this
+/// spaces or commas (a path cannot hold a comma: exportfs options are comma-separated), each "IP", "IP+IP" or "/path@IP[+IP]" (path defaults to the exported directory), this
 /// server first. Only IPv4: the syntax separates locations with ':'. exportfs takes any text after replicas= (it accepts replicas=bogus), so the
 /// syntax is checked here: servers are IP addresses (NFSv4 clients get fs_locations as given, and
 /// a name they cannot resolve at failover time is no replica), paths absolute.
@@ -20,7 +20,7 @@ public static class ReplicaList
     public static (IReadOnlyList<ReplicaLocation>? List, string? Error) Parse(string text)
     {
         var list = new List<ReplicaLocation>();
-        foreach (var entry in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        foreach (var entry in text.Split([' ', '\t', '\n', ','], StringSplitOptions.RemoveEmptyEntries))
         {
             var at = entry.LastIndexOf('@');
             string? path = at >= 0 ? entry[..at] : null;

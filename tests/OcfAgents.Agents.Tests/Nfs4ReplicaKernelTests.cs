@@ -238,6 +238,41 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
         var key = Do("validate-all", Params(("sync_paths", Install), ("ssh_key", "/nonexistent/id_ed25519")));
         Assert.Equal(5, key.Code);
         Assert.StartsWith("ssh_key /nonexistent/id_ed25519 is unreadable", key.ExitReason);
+        // A node without rsync (PATH without /usr/bin, where Debian puts it; exportfs stays reachable in /usr/sbin).
+        var noRsync = Run.Agent(Agent, "validate-all", Params(("sync_paths", Install)), env: new() { ["PATH"] = "/usr/sbin:/sbin" });
+        Assert.Equal(5, noRsync.Code);
+        Assert.Equal("rsync is not installed; sync_paths needs rsync and OpenSSH's client", noRsync.ExitReason);
+    }
+
+    [Fact]
+    public void A_start_or_stop_killed_at_any_step_converges_on_a_re_run()
+    {
+        AgentResult Hooked(string action, string variable, int value)
+        {
+            var e = new Dictionary<string, string> { ["OCF_ROOT"] = "/usr/lib/ocf", ["OCF_RESOURCE_INSTANCE"] = "sn1_install", [variable] = value.ToString() };
+            foreach (var (k, v) in Params()) e["OCF_RESKEY_" + k] = v;
+            return InNamespace([Built.WithHooks("nfs4replica"), action], e);
+        }
+        int Boundaries(string action) => Hooked(action, "OCFAGENTS_CRASH_TRACE", 1).Stderr.Split('\n').Count(l => l.StartsWith("crash-point "));
+        var starts = Boundaries("start");
+        var stops = Boundaries("stop");
+        Assert.True(starts >= 2 && stops >= 1, $"{starts} crash points in start, {stops} in stop");
+        for (var b = 1; b <= starts; b++)
+        {
+            Assert.True(Hooked("start", "OCFAGENTS_CRASH_AT", b).Code == 137, $"start not killed at {b}");
+            Assert.Equal(0, Do("start").Code);
+            Assert.Equal(0, Do("monitor").Code);
+            Assert.Equal(0, Do("stop").Code);
+            Assert.Empty(ExportTable());
+        }
+        for (var b = 1; b <= stops; b++)
+        {
+            Assert.Equal(0, Do("start").Code);
+            Assert.True(Hooked("stop", "OCFAGENTS_CRASH_AT", b).Code == 137, $"stop not killed at {b}");
+            Assert.Equal(0, Do("stop").Code);
+            Assert.Empty(ExportTable());
+            Assert.Equal(7, Do("monitor").Code);
+        }
     }
 
     [Fact]

@@ -292,6 +292,6 @@ python3 "$here/bench/section.py" "$njson" "$here/bench/RESULTS.md" \
   "nfs4replica (same \`make bench\` run; one export in a private /var/lib/nfs, kernel backend)" \
   "
 Both through \`env\`. heartbeat exportfs greps \`exportfs -v\` for the directory and client; ours
-reads \`exportfs -s\` once and checks every option we asked for, the replica list included.
+reads exportfs's table (/var/lib/nfs/etab) without starting a process and checks every option we asked for, the replica list included.
 " \
   "nfs4replica monitor (kernel) / heartbeat exportfs monitor | <= 0.3"

@@ -7,12 +7,12 @@ namespace OcfAgents.Agents.Nfs4Replica;
 
 /// <summary>
 /// The kernel NFS server through exportfs(8). The export is (real path, client spec, options):
-/// start runs `exportfs -o OPTIONS CLIENT:PATH` and verifies through `exportfs -s`; monitor finds
-/// the line for our path and client and requires every option we asked for (exportfs adds its
-/// defaults, which are fine); stop runs `exportfs -u CLIENT:PATH`, verifies, optionally waits
+/// start runs `exportfs -o OPTIONS CLIENT:PATH` and verifies; monitor finds
+/// the line for our path and client in exportfs's table (etab) and requires every option we
+/// asked for (exportfs adds its defaults, which are fine); stop runs `exportfs -u CLIENT:PATH`, verifies, optionally waits
 /// the NFSv4 lease, and flushes the kernel's export cache (`exportfs -f`).
 ///
-/// | exportfs -s has our path+client | with all our options | monitor                          |
+/// | etab has our path+client        | with all our options | monitor                          |
 /// |---------------------------------|----------------------|----------------------------------|
 /// | no                              | –                    | 7 not exported                   |
 /// | yes                             | yes                  | 0                                |
@@ -55,25 +55,30 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     }
 
     /// <summary>
-    /// `exportfs -s`: one line per (path, client): "PATH  CLIENT(OPT,OPT,…)", white space in PATH
-    /// written as octal escapes (\040).
+    /// The export table exportfs keeps, /var/lib/nfs/etab (what `exportfs -s` prints from): one
+    /// line per (path, client), "PATH&lt;TAB&gt;CLIENT(OPT,OPT,…)" with every option spelled out,
+    /// white space in PATH as octal escapes (\040). Read directly: no process to start on a
+    /// monitor that runs every few seconds. A missing etab is an empty table (nothing exported).
     /// </summary>
-    private static (List<(string Path, string Client, string[] Options)>? Table, string? Error) Table(Deadline deadline)
+    private static (List<(string Path, string Client, string[] Options)>? Table, string? Error) Table()
     {
-        ProcessResult r;
-        try { r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-s"]), deadline); }
-        catch (System.ComponentModel.Win32Exception e) { return (null, $"exportfs: {e.Message}"); }
-        if (!r.Succeeded) return (null, $"exportfs -s failed (exit {r.ExitCode}): {LastLine(r)}");
+        string[] lines;
+        try { lines = File.ReadAllLines(Etab); }
+        catch (FileNotFoundException) { return ([], null); }
+        catch (DirectoryNotFoundException) { return ([], null); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (null, $"cannot read {Etab}: {e.Message}"); }
         var table = new List<(string, string, string[])>();
-        foreach (var line in r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in lines)
         {
             var open = line.LastIndexOf('(');
-            var gap = line.LastIndexOf(' ', open < 0 ? line.Length - 1 : open);
+            var gap = open < 0 ? -1 : line.LastIndexOfAny([' ', '\t'], open);
             if (open < 0 || gap < 0 || !line.EndsWith(')')) continue;
             table.Add((Unescape(line[..gap].TrimEnd()), line[(gap + 1)..open], line[(open + 1)..^1].Split(',')));
         }
         return (table, null);
     }
+
+    private const string Etab = "/var/lib/nfs/etab";
 
     private static string Unescape(string path)
     {
@@ -96,7 +101,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     public OcfResult Monitor(Deadline deadline)
     {
         if (ExportedPath() is not { } path) return OcfResult.NotRunning;
-        var (table, error) = Table(deadline);
+        var (table, error) = Table();
         if (table is null) return OcfResult.Fail(OcfExit.Generic, error!);
         var entry = table.FirstOrDefault(e => e.Path == path && e.Client == config.ClientSpec);
         if (entry.Path is null) return OcfResult.NotRunning;
@@ -143,13 +148,13 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     {
         if (ExportedPath() is { } path)
         {
-            var (table, error) = Table(deadline);
+            var (table, error) = Table();
             if (table is null) return OcfResult.Fail(OcfExit.Generic, error!);
             if (table.Any(e => e.Path == path && e.Client == config.ClientSpec))
             {
                 var r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-u", $"{config.ClientSpec}:{path}"]), deadline);
                 CrashPoint.Here("unexported");
-                var (after, _) = Table(deadline);
+                var (after, _) = Table();
                 if (after is null || after.Any(e => e.Path == path && e.Client == config.ClientSpec))
                     return OcfResult.Fail(OcfExit.Generic, $"{path} is still exported to {config.ClientSpec} after exportfs -u (exit {r.ExitCode}: {LastLine(r)})");
                 log.Info($"unexported {path} from {config.ClientSpec}");

@@ -95,7 +95,7 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
     public override string LongDesc =>
         "Exports a directory over NFSv4 with a replica list (fs_locations) naming this server first, then its partner, " +
         "so that clients fail over to the partner without a reboot. Backend kernel: exportfs with exactly the options " +
-        "given, checked at monitor against exportfs -s (a changed option set is a failure, not running). Backend ganesha: " +
+        "given, checked at monitor against exportfs's table, /var/lib/nfs/etab (a changed option set is a failure, not running). Backend ganesha: " +
         "NFS-Ganesha's D-Bus export manager.";
     public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, ExportId, Pseudo, DbusAddress,
          SyncPaths, SyncPartner, SyncUser, SshKey, KnownHosts, SshPort, SyncRemotePrefix, SyncDelete, StateDir];

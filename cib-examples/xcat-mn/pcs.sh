@@ -2,6 +2,7 @@
 # pcs — the same configuration as cib.xml
 set -e
 pcs property set stonith-enabled=false
+pcs resource create xcat_vip ocf:heartbeat:IPaddr2 ip=10.0.0.10 cidr_netmask=24 op monitor interval=10s timeout=20s --group xcat_mn
 pcs resource create xcat_shared_fs ocf:heartbeat:Filesystem device=/dev/drbd/by-res/xcat directory=/HA-data fstype=ext4 \
     op monitor interval=20s timeout=40s --group xcat_mn
 pcs resource create xcat_shareddata ocf:xcat:shareddata shared_root=/HA-data \

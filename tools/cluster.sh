@@ -1,0 +1,185 @@
+#!/bin/bash
+# A real corosync + Pacemaker cluster of 1 or 2 nodes on this machine, for the end-to-end tests
+# and `make demo` (DESIGN.md §5, "Pacemaker without systemd").
+#
+#   tools/cluster.sh up DIR N        bring up N nodes (node1, node2) with state under DIR
+#   tools/cluster.sh run DIR NODE CMD…   run CMD inside NODE (its network, mounts, PIDs, host name)
+#   tools/cluster.sh down DIR        stop everything it started (by PID) and remove the namespaces
+#
+# Each node is one process tree: a holder (PID 1 of a new PID namespace, in a new mount and UTS
+# namespace, inside network namespace ocfagents-<id>-nodeN) whose private mounts are a tmpfs on
+# /dev/shm (libqb IPC) and /run, and per-node directories bound on /var/lib/pacemaker,
+# /var/lib/corosync, /etc/corosync and the log directories; the agents under test are visible at
+# their compiled-in paths (/usr/lib/ocf/resource.d/xcat, /usr/sbin/fence_*, …) inside the node
+# only. Nodes talk over a veth pair 10.99.N.1 ↔ 10.99.N.2 between their own namespaces: no
+# address outside the namespaces made here is ever touched. Every wait is bounded.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cmd=${1:?usage: cluster.sh up|run|down DIR …}; dir=${2:?DIR}
+id=$(basename "$dir" | tr -c 'a-zA-Z0-9\n' '-' | cut -c1-12)
+netns() { echo "ocfagents-$id-node$1"; }
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND… — polls every 0.2 s
+  local limit=$1 what=$2; shift 2
+  local end=$(( $(date +%s) + limit ))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$(date +%s)" -ge "$end" ]; then echo "cluster: timed out after ${limit}s waiting for $what" >&2; return 1; fi
+    sleep 0.2
+  done
+}
+
+holder() { cat "$dir/node$1/holder.pid"; }
+
+run_in() { # run_in N CMD… — inside node N
+  local n=$1; shift
+  nsenter -t "$(holder "$n")" -n -m -u -p -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"
+}
+
+case "$cmd" in
+up)
+  nodes=${3:-1}
+  [ "$nodes" = 1 ] || [ "$nodes" = 2 ] || { echo "cluster: 1 or 2 nodes" >&2; exit 2; }
+  [ "$(id -u)" -eq 0 ] || { echo "cluster: needs root (namespaces, mounts)" >&2; exit 1; }
+  mkdir -p "$dir"; echo "$nodes" > "$dir/nodes"
+  subnet=$(( $(cksum <<<"$id" | cut -d' ' -f1) % 200 + 20 ))
+  addr() { echo "10.99.$subnet.$1"; }
+
+  # The agents as Pacemaker finds them: resource.d with heartbeat's agents and ours.
+  mkdir -p "$dir/ocf/resource.d" "$dir/sbin" "$dir/stonith"
+  cp -a /usr/lib/ocf/resource.d/heartbeat "$dir/ocf/resource.d/"
+  mkdir -p "$dir/ocf/resource.d/xcat"
+  for a in shareddata xcatdb xcatd nfs4replica; do
+    [ -x "$here/dist/bin/$a" ] && install -m 0755 "$here/dist/bin/$a" "$dir/ocf/resource.d/xcat/$a"
+  done
+
+  nodelist=""
+  for n in $(seq 1 "$nodes"); do
+    nodelist="$nodelist  node {
+    ring0_addr: $(addr "$n")
+    name: node$n
+    nodeid: $n
+  }
+"
+  done
+  quorum="provider: corosync_votequorum"; [ "$nodes" = 2 ] && quorum="$quorum
+  two_node: 1"
+
+  for n in $(seq 1 "$nodes"); do
+    ns=$(netns "$n"); d="$dir/node$n"
+    mkdir -p "$d/corosync-etc" "$d/corosync-lib" "$d/pacemaker-lib/cib" "$d/pacemaker-lib/pengine" \
+      "$d/pacemaker-lib/blackbox" "$d/pacemaker-lib/cores" "$d/log/pacemaker" "$d/log/cluster" "$d/resource-agents"
+    chown -R hacluster:haclient "$d/pacemaker-lib" "$d/log/pacemaker"
+    cat > "$d/corosync-etc/corosync.conf" <<EOF
+totem {
+  version: 2
+  cluster_name: ocfagents
+  transport: knet
+  crypto_cipher: none
+  crypto_hash: none
+  token: 1000
+}
+nodelist {
+$nodelist}
+quorum {
+  $quorum
+}
+logging {
+  to_logfile: yes
+  logfile: /var/log/cluster/corosync.log
+  to_syslog: no
+  to_stderr: no
+  timestamp: on
+}
+EOF
+    # The first DC election waits dc-deadtime (20 s by default): seed 2 s.
+    cat > "$d/pacemaker-lib/cib/cib.xml" <<'EOF'
+<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="opt-dc-deadtime" name="dc-deadtime" value="2s"/>
+        <nvpair id="opt-stonith-enabled" name="stonith-enabled" value="false"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes/>
+    <resources/>
+    <constraints/>
+  </configuration>
+  <status/>
+</cib>
+EOF
+    chown hacluster:haclient "$d/pacemaker-lib/cib/cib.xml"; chmod 600 "$d/pacemaker-lib/cib/cib.xml"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+  done
+  if [ "$nodes" = 2 ]; then
+    ip link add "oa$id-1" netns "$(netns 1)" type veth peer name "oa$id-2" netns "$(netns 2)"
+  else
+    # No dummy driver in this kernel: a veth pair with both ends in the node.
+    ip -n "$(netns 1)" link add "oa$id-1" type veth peer name "oa$id-x"
+    ip -n "$(netns 1)" link set "oa$id-x" up
+  fi
+  for n in $(seq 1 "$nodes"); do
+    ip -n "$(netns "$n")" addr add "$(addr "$n")/24" dev "oa$id-$n"
+    ip -n "$(netns "$n")" link set "oa$id-$n" up
+  done
+
+  for n in $(seq 1 "$nodes"); do
+    d="$dir/node$n"
+    # The holder: PID 1 of the node. It makes the node's mounts, then reaps orphans forever.
+    ip netns exec "$(netns "$n")" unshare --mount --pid --uts --fork --propagation private bash -c '
+      set -e
+      d=$1 dir=$2 n=$3
+      hostname "node$n"
+      mount -t tmpfs -o mode=1777 node-shm /dev/shm
+      mount -t tmpfs -o mode=755 node-run /run
+      mkdir -p /run/resource-agents /run/pacemaker /run/crm /run/lock
+      mount --bind "$d/corosync-etc" /etc/corosync
+      mount --bind "$d/corosync-lib" /var/lib/corosync
+      mount --bind "$d/pacemaker-lib" /var/lib/pacemaker
+      mkdir -p /var/log/pacemaker /var/log/cluster
+      mount --bind "$d/log/pacemaker" /var/log/pacemaker
+      mount --bind "$d/log/cluster" /var/log/cluster
+      mount --bind "$dir/ocf/resource.d" /usr/lib/ocf/resource.d
+      mount -t proc proc /proc
+      echo $$ > "$d/holder.inner"
+      trap "" TERM
+      while :; do wait -n 2>/dev/null || sleep 0.5; done
+    ' holder "$d" "$dir" "$n" </dev/null >"$d/holder.log" 2>&1 &
+    echo $! > "$d/holder.unshare.pid"
+  done
+  for n in $(seq 1 "$nodes"); do
+    d="$dir/node$n"
+    wait_for 10 "node$n's namespaces" test -s "$d/holder.inner"
+    # The holder's PID as seen from here: the child that unshare --fork made.
+    wait_for 10 "node$n's holder" sh -c "pgrep -P $(cat "$d/holder.unshare.pid") > '$d/holder.pid'"
+    run_in "$n" setsid corosync -f </dev/null >/dev/null 2>&1 &
+  done
+  for n in $(seq 1 "$nodes"); do
+    wait_for 20 "corosync on node$n" run_in "$n" corosync-cfgtool -s
+    run_in "$n" setsid env PCMK_logfile=/var/log/pacemaker/pacemaker.log pacemakerd -f </dev/null >/dev/null 2>&1 &
+  done
+  for n in $(seq 1 "$nodes"); do
+    wait_for 60 "Pacemaker on node$n to elect a DC and see $nodes node(s) online" \
+      sh -c "'$0' run '$dir' $n crm_mon -1 --output-as=xml | grep -q 'nodes_configured number=\"$nodes\"' && '$0' run '$dir' $n crm_mon -1 --output-as=xml | grep -q 'current_dc present=\"true\"' && [ \$('$0' run '$dir' $n crm_mon -1 --output-as=xml | grep -c 'online=\"true\"') -eq $nodes ]"
+  done
+  echo "cluster: $nodes node(s) up in $dir"
+  ;;
+run)
+  node=${3:?NODE}; shift 3
+  run_in "${node#node}" "$@"
+  ;;
+down)
+  [ -f "$dir/nodes" ] || exit 0
+  nodes=$(cat "$dir/nodes")
+  for n in $(seq 1 "$nodes"); do
+    # Killing a PID namespace's PID 1 kills every process in it.
+    [ -s "$dir/node$n/holder.pid" ] && kill -KILL "$(holder "$n")" 2>/dev/null || true
+    [ -s "$dir/node$n/holder.unshare.pid" ] && kill -KILL "$(cat "$dir/node$n/holder.unshare.pid")" 2>/dev/null || true
+    ip netns del "$(netns "$n")" 2>/dev/null || true
+  done
+  rm -f "$dir/nodes"
+  echo "cluster: down"
+  ;;
+*) echo "usage: cluster.sh up DIR N | run DIR NODE CMD… | down DIR" >&2; exit 2 ;;
+esac

@@ -16,7 +16,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:?usage: cluster.sh up|run|down DIR …}; dir=${2:?DIR}
-id=$(basename "$dir" | tr -c 'a-zA-Z0-9\n' '-' | cut -c1-12)
+id=$(printf '%s' "$(realpath -m "$dir")" | cksum | cut -d' ' -f1 | cut -c1-8)  # interface names: 15 characters at most
 netns() { echo "ocfagents-$id-node$1"; }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND… — polls every 0.2 s
@@ -40,7 +40,10 @@ up)
   nodes=${3:-1}
   [ "$nodes" = 1 ] || [ "$nodes" = 2 ] || { echo "cluster: 1 or 2 nodes" >&2; exit 2; }
   [ "$(id -u)" -eq 0 ] || { echo "cluster: needs root (namespaces, mounts)" >&2; exit 1; }
-  mkdir -p "$dir"; echo "$nodes" > "$dir/nodes"
+  trap '"$0" down "$dir" >/dev/null 2>&1' ERR  # a failed bring-up leaves nothing running
+  # $dir/shared is the same directory on every node (the "shared storage"); $dir/local is each
+  # node's own (node N's $dir/nodeN/local bound there), for what must differ per node.
+  mkdir -p "$dir/shared" "$dir/local"; echo "$nodes" > "$dir/nodes"
   subnet=$(( $(cksum <<<"$id" | cut -d' ' -f1) % 200 + 20 ))
   addr() { echo "10.99.$subnet.$1"; }
 
@@ -66,7 +69,7 @@ up)
 
   for n in $(seq 1 "$nodes"); do
     ns=$(netns "$n"); d="$dir/node$n"
-    mkdir -p "$d/corosync-etc" "$d/corosync-lib" "$d/pacemaker-lib/cib" "$d/pacemaker-lib/pengine" \
+    mkdir -p "$d/local" "$d/corosync-etc" "$d/corosync-lib" "$d/pacemaker-lib/cib" "$d/pacemaker-lib/pengine" \
       "$d/pacemaker-lib/blackbox" "$d/pacemaker-lib/cores" "$d/log/pacemaker" "$d/log/cluster" "$d/resource-agents"
     chown -R hacluster:haclient "$d/pacemaker-lib" "$d/log/pacemaker"
     cat > "$d/corosync-etc/corosync.conf" <<EOF
@@ -141,6 +144,7 @@ EOF
       mount --bind "$d/log/pacemaker" /var/log/pacemaker
       mount --bind "$d/log/cluster" /var/log/cluster
       mount --bind "$dir/ocf/resource.d" /usr/lib/ocf/resource.d
+      mount --bind "$d/local" "$dir/local"
       mount -t proc proc /proc
       echo $$ > "$d/holder.inner"
       trap "" TERM
@@ -177,6 +181,13 @@ down)
     [ -s "$dir/node$n/holder.pid" ] && kill -KILL "$(holder "$n")" 2>/dev/null || true
     [ -s "$dir/node$n/holder.unshare.pid" ] && kill -KILL "$(cat "$dir/node$n/holder.unshare.pid")" 2>/dev/null || true
     ip netns del "$(netns "$n")" 2>/dev/null || true
+  done
+  # Gone means gone or a zombie (reaped whenever init gets to it): then nothing writes under DIR.
+  gone() { local s; s=$(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null | cut -d' ' -f2); [ -z "$s" ] || [ "$s" = Z ]; }
+  for n in $(seq 1 "$nodes"); do
+    [ -s "$dir/node$n/holder.pid" ] && wait_for 10 "node$n to end" gone "$(holder "$n")"
+    # Its processes die with it; wait for the last of them (the PID namespace empties).
+    wait_for 10 "node$n's processes to end" sh -c "! pgrep -f -- '$dir/node$n' >/dev/null"
   done
   rm -f "$dir/nodes"
   echo "cluster: down"

@@ -31,7 +31,7 @@ prereqs:
 test: prereqs publish hooks
 	@tools/run-tests.sh
 
-## demo: the main job — shareddata through a full lifecycle under crm_resource
+## demo: the main job — a real 2-node Pacemaker cluster running shareddata → xcatdb, moved and moved back
 demo: prereqs publish
 	@tools/demo.sh
 

@@ -187,7 +187,9 @@ down)
   for n in $(seq 1 "$nodes"); do
     [ -s "$dir/node$n/holder.pid" ] && wait_for 10 "node$n to end" gone "$(holder "$n")"
     # Its processes die with it; wait for the last of them (the PID namespace empties).
-    wait_for 10 "node$n's processes to end" sh -c "! pgrep -f -- '$dir/node$n' >/dev/null"
+    # (The pattern's first character in brackets, so that it does not match this sh -c itself.)
+    pattern="[${dir:0:1}]${dir:1}/node$n"
+    wait_for 10 "node$n's processes to end" sh -c "! pgrep -f -- '$pattern' >/dev/null"
   done
   rm -f "$dir/nodes"
   echo "cluster: down"

@@ -2,7 +2,28 @@ using OcfAgents.Agents.Tests.Support;
 
 namespace OcfAgents.Agents.Tests;
 
+/// <summary>Real clusters take both cores for a few seconds: one at a time.</summary>
+[CollectionDefinition("cluster")]
+public sealed class ClusterCollection;
+
+/// <summary>`make demo` as the README describes it: its script, run for real.</summary>
+[Collection("cluster")]
+public sealed class DemoTests
+{
+    [Fact]
+    public void The_demo_starts_the_group_moves_it_there_and_back_stops_it_and_leaves_no_cluster_behind()
+    {
+        var r = Run.Command([Path.Combine(Built.RepoRoot, "tools", "demo.sh")], limit: TimeSpan.FromMinutes(5));
+        Assert.True(r.Code == 0, r.Stdout + r.Stderr);
+        Assert.Contains("Demo complete: started, moved, moved back and stopped under Pacemaker", r.Stdout);
+        Assert.Matches(@"xcat_db\s+\(ocf:xcat:xcatdb\):\s+Started node\d", r.Stdout);
+        Assert.Contains("the shared /etc/xcat", r.Stdout);
+        Assert.DoesNotContain(Run.Command(["ip", "netns", "list"]).Stdout.Split('\n'), l => l.StartsWith("ocfagents-"));
+    }
+}
+
 /// <summary>Our agents under a real 2-node Pacemaker 2.1.5 cluster (tools/cluster.sh).</summary>
+[Collection("cluster")]
 public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture<ClusterFixture>, IDisposable
 {
     private readonly List<string> _resources = [];

@@ -100,8 +100,16 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
         _ => new SqliteTables(c, ctx.Log, ctx.Instance ?? "xcatdb"),
     };
 
-    public override OcfResult Monitor(OcfContext ctx, XcatDbConfig config) =>
-        config.CheckCfgloc() ?? Database(ctx, config).Monitor(ctx.CheckLevel, ctx.Deadline);
+    /// <summary>
+    /// A database that does not run is stopped whatever cfgloc says: stop's verification (and a
+    /// probe) must not fail because cfgloc vanished or changed with the shared storage. Found by
+    /// the end-to-end test: cfgloc removed under a running server made every stop fail.
+    /// </summary>
+    public override OcfResult Monitor(OcfContext ctx, XcatDbConfig config)
+    {
+        var database = Database(ctx, config).Monitor(ctx.CheckLevel, ctx.Deadline);
+        return database.Code == OcfExit.NotRunning ? database : config.CheckCfgloc() ?? database;
+    }
 
     public override OcfResult Start(OcfContext ctx, XcatDbConfig config) =>
         config.CheckCfgloc() ?? Database(ctx, config).Start(ctx.Deadline);

@@ -69,17 +69,29 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
         return (id, paths);
     }
 
+    private static string Tail(string log) => log.Length > 4000 ? log[^4000..] : log;
+
     private static int NodeNumber(string name) => int.Parse(name["node".Length..]);
 
+    private readonly List<string> _constraints = [];
+    /// <summary>Servers the resources use: disposed only after the resources are stopped.</summary>
+    private readonly List<IDisposable> _fixtures = [];
+
+    // Every test leaves the cluster empty: all its resources stopped together, then removed.
     public void Dispose()
     {
         foreach (var id in _resources)
-        {
             cluster.On(1, "crm_resource", "--resource", id, "--set-parameter", "target-role", "--meta", "--parameter-value", "Stopped");
-            cluster.WaitFor(() => cluster.StartedOn(id).Length == 0, 30);
+        var stopped = cluster.WaitFor(() => _resources.All(id => cluster.StartedOn(id).Length == 0), 60);
+        foreach (var id in _constraints) cluster.On(1, "cibadmin", "--delete", "--xml-text", $"<rsc_order id=\"{id}\"/>");
+        foreach (var id in _constraints) cluster.On(1, "cibadmin", "--delete", "--xml-text", $"<rsc_colocation id=\"{id}\"/>");
+        foreach (var id in _resources)
+        {
             cluster.On(1, "cibadmin", "--delete", "-o", "resources", "--xml-text", $"<primitive id=\"{id}\"/>");
             cluster.On(1, "crm_resource", "--cleanup", "--resource", id);
         }
+        foreach (var f in _fixtures) f.Dispose();
+        Assert.True(stopped, $"resources did not stop:\n{cluster.Status()}");
     }
 
     [Fact]
@@ -105,6 +117,88 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
         Assert.True(back.Code == 0, back.ToString());
         Assert.True(cluster.WaitFor(() => cluster.StartedOn(id).SequenceEqual([$"node{from}"])), $"not moved back:\n{cluster.Status()}");
         Assert.Equal(0, cluster.On(1, "crm_resource", "--clear", "--resource", id).Code);
+    }
+
+    private static string Primitive(string id, string type, IEnumerable<KeyValuePair<string, string>> ps, string extraOps = "") => $"""
+        <primitive id="{id}" class="ocf" provider="xcat" type="{type}">
+          <instance_attributes id="{id}-ia">
+            {string.Concat(ps.Select(kv => $"<nvpair id=\"{id}-{kv.Key}\" name=\"{kv.Key}\" value=\"{System.Security.SecurityElement.Escape(kv.Value)}\"/>"))}
+          </instance_attributes>
+          <meta_attributes id="{id}-meta"><nvpair id="{id}-allow-migrate" name="allow-migrate" value="true"/></meta_attributes>
+          <operations>
+            <op id="{id}-start" name="start" interval="0s" timeout="60s"/>
+            <op id="{id}-stop" name="stop" interval="0s" timeout="60s"/>
+            <op id="{id}-monitor" name="monitor" interval="3s" timeout="20s"/>{extraOps}
+          </operations>
+        </primitive>
+        """;
+
+    /// <summary>
+    /// Scenario 1 (cib-examples/xcat-mn) without the address and filesystem: shareddata, xcatdb on a
+    /// real PostgreSQL 15 (data directory in a directory both nodes see), xcatd as the test
+    /// stand-in (pid file and state on each node's private /run), in one group.
+    /// </summary>
+    [Fact]
+    public void Scenario_1_starts_on_one_node_and_a_move_brings_shareddata_xcatdb_and_xcatd_up_on_the_other()
+    {
+        var pg = new PostgresFixture();
+        _fixtures.Add(pg);
+        var xcatd = new XcatdStandIn();
+        _fixtures.Add(xcatd);
+        var paths = new[] { "install", "tftpboot" }.Select(p => Path.Combine(cluster.Local, "mn", p)).ToArray();
+        foreach (var node in new[] { 1, 2 })
+            foreach (var p in paths) Directory.CreateDirectory(Path.Combine(cluster.LocalOf(node), Path.GetRelativePath(cluster.Local, p)));
+        foreach (var p in paths) Directory.CreateDirectory(cluster.Shared + p);
+
+        var shared = Primitive("mn_shareddata", "shareddata", new Dictionary<string, string>
+        {
+            ["shared_root"] = cluster.Shared, ["paths"] = string.Join(' ', paths), ["require_mountpoint"] = "false",
+        });
+        var db = Primitive("mn_xcatdb", "xcatdb", pg.Params(), """
+
+                <op id="mn_xcatdb-monitor-10" name="monitor" interval="7s" timeout="20s">
+                  <instance_attributes id="mn_xcatdb-monitor-10-ia"><nvpair id="mn_xcatdb-monitor-10-depth" name="OCF_CHECK_LEVEL" value="10"/></instance_attributes>
+                </op>
+            """);
+        var daemon = Primitive("mn_xcatd", "xcatd", xcatd.Params(("pidfile", "/run/xcatd-e2e.pid")));
+        // Order and colocation constraints rather than a group: Pacemaker migrates primitives
+        // (migrate_to, migrate_from) but restarts the members of a moved group.
+        // Resources and constraints in one CIB update, so that nothing starts before it is placed.
+        _resources.AddRange(["mn_xcatd", "mn_xcatdb", "mn_shareddata"]);
+        _constraints.AddRange(["mn-order-db", "mn-order-xcatd", "mn-with-shared", "mn-xcatd-with-db"]);
+        var configuration = $"""
+            <configuration>
+              <resources>{shared}{db}{daemon}</resources>
+              <constraints>
+                <rsc_order id="mn-order-db" first="mn_shareddata" then="mn_xcatdb"/>
+                <rsc_order id="mn-order-xcatd" first="mn_xcatdb" then="mn_xcatd"/>
+                <rsc_colocation id="mn-with-shared" rsc="mn_xcatdb" with-rsc="mn_shareddata" score="INFINITY"/>
+                <rsc_colocation id="mn-xcatd-with-db" rsc="mn_xcatd" with-rsc="mn_xcatdb" score="INFINITY"/>
+              </constraints>
+            </configuration>
+            """;
+        var c = cluster.On(1, "cibadmin", "--modify", "--allow-create", "-o", "configuration", "--xml-text", configuration);
+        Assert.True(c.Code == 0, c.ToString());
+        string[] members = ["mn_shareddata", "mn_xcatdb", "mn_xcatd"];
+        bool AllOn(string node) => members.All(m => cluster.StartedOn(m).SequenceEqual([node]));
+        Assert.True(cluster.WaitFor(() => AllOn("node1") || AllOn("node2"), 90), $"scenario 1 not Started:\n{cluster.Status()}\n{Tail(cluster.PacemakerLog(1))}");
+        var from = AllOn("node1") ? 1 : 2;
+        var to = 3 - from;
+
+        var move = cluster.On(1, "crm_resource", "--move", "--resource", "mn_shareddata", "--node", $"node{to}");
+        Assert.True(move.Code == 0, move.ToString());
+        Assert.True(cluster.WaitFor(() => AllOn($"node{to}"), 90), $"not moved:\n{cluster.Status()}\n{Tail(cluster.PacemakerLog(to))}");
+        // The old instances were stopped before the new ones started: the database is the new node's.
+        var log = cluster.PacemakerLog(to);
+        foreach (var (agent, id) in new[] { ("shareddata", "mn_shareddata"), ("xcatdb", "mn_xcatdb"), ("xcatd", "mn_xcatd") })
+        {
+            Assert.Matches($@"{agent}\({id}\)\[\d+\]: INFO: migrate_to: handing over from node{from} to node{to}", cluster.PacemakerLog(from));
+            Assert.Matches($@"{agent}\({id}\)\[\d+\]: INFO: migrate_from: taking over from node{from} on node{to}", log);
+        }
+        Assert.Matches(@"xcatdb\(mn_xcatdb\)\[\d+\]: INFO: (started postgres|migrate_from)", log);
+        Assert.Matches(@"xcatd\(mn_xcatd\)\[\d+\]: INFO: xcatd's SSL listener \(pid \d+\) holds port", log);
+        Assert.Empty(cluster.Status().Descendants("failure"));
+        Assert.Equal(0, cluster.On(1, "crm_resource", "--clear", "--resource", "mn_shareddata").Code);
     }
 
     [Fact]

@@ -115,6 +115,17 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
     }
 
     [Fact]
+    public void An_export_still_stops_when_this_node_is_no_longer_first_in_replicas()
+    {
+        Assert.Equal(0, Do("start").Code);
+        var moved = Params(("replicas", "10.0.0.2 127.0.0.1"));
+        Assert.Equal(6, Do("monitor", moved).Code);
+        var stop = Do("stop", moved);
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.Empty(ExportTable());
+    }
+
+    [Fact]
     public void Migrate_to_unexports_here_and_migrate_from_exports_again()
     {
         Assert.Equal(0, Do("start").Code);

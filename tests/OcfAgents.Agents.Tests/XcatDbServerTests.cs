@@ -209,6 +209,22 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
         Assert.True(r.Stderr.Contains($"database {other} has no site table"), r.ToString());
     }
 
+    /// <summary>Found end to end: cfgloc vanishing with the shared storage used to make every stop fail (and the node get fenced).</summary>
+    [Fact]
+    public void A_server_whose_cfgloc_vanished_is_reported_as_not_configured_and_still_stops()
+    {
+        Assert.Equal(0, Do("start").Code);
+        File.Move(pg.Cfgloc, pg.Cfgloc + ".away");
+        try
+        {
+            Assert.Equal(6, Do("monitor").Code);
+            var stop = Do("stop");
+            Assert.True(stop.Code == 0, stop.ToString());
+            Assert.Empty(pg.Holders());
+        }
+        finally { File.Move(pg.Cfgloc + ".away", pg.Cfgloc); }
+    }
+
     [Fact]
     public void An_engine_that_disagrees_with_cfgloc_is_not_configured_and_both_sides_are_quoted()
     {

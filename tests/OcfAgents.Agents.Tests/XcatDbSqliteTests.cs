@@ -86,14 +86,28 @@ public sealed class XcatDbSqliteTests : IDisposable
     public void A_cfgloc_naming_PostgreSQL_makes_the_sqlite_engine_not_configured()
     {
         File.WriteAllText(Path.Combine(_root, "cfgloc"), "Pg:dbname=xcatdb;host=mn|xcatadm|secret-pw\n");
-        var r = Do("monitor");
+        var r = Do("start");
         Assert.Equal(6, r.Code);
         Assert.Contains("engine=sqlite but", r.ExitReason);
         Assert.DoesNotContain("secret-pw", r.Stderr);
+        Assert.Equal(7, Do("monitor").Code); // nothing active: stopped, whatever cfgloc says
         File.WriteAllText(Path.Combine(_root, "cfgloc"), "garbage\n");
-        var bad = Do("monitor");
+        var bad = Do("validate-all");
         Assert.Equal(6, bad.Code);
         Assert.Contains("is not DRIVER:DSN|USER|PASSWORD", bad.Stderr);
+    }
+
+    [Fact]
+    public void Activated_tables_whose_cfgloc_changes_fail_monitor_as_not_configured_and_still_stop()
+    {
+        Assert.Equal(0, Do("start").Code);
+        File.WriteAllText(Path.Combine(_root, "cfgloc"), "Pg:dbname=xcatdb;host=mn|xcatadm|secret-pw\n");
+        var m = Do("monitor");
+        Assert.Equal(6, m.Code);
+        Assert.Contains("engine=sqlite but", m.ExitReason);
+        var stop = Do("stop");
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.Equal(7, Do("monitor").Code);
     }
 
     [Fact]

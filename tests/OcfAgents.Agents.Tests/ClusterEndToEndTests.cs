@@ -138,8 +138,12 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
     /// real PostgreSQL 15 (data directory in a directory both nodes see), xcatd as the test
     /// stand-in (pid file and state on each node's private /run), in one group.
     /// </summary>
-    [Fact]
-    public void Scenario_1_starts_on_one_node_and_a_move_brings_shareddata_xcatdb_and_xcatd_up_on_the_other()
+    private static readonly string[] Scenario1 = ["mn_shareddata", "mn_xcatdb", "mn_xcatd"];
+
+    private bool AllOn(string node) => Scenario1.All(m => cluster.StartedOn(m).SequenceEqual([node]));
+
+    /// <summary>Loads scenario 1 and waits until all of it runs on one node; returns that node and the database.</summary>
+    private (int Node, PostgresFixture Pg) LoadScenario1()
     {
         var pg = new PostgresFixture();
         _fixtures.Add(pg);
@@ -179,10 +183,14 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
             """;
         var c = cluster.On(1, "cibadmin", "--modify", "--allow-create", "-o", "configuration", "--xml-text", configuration);
         Assert.True(c.Code == 0, c.ToString());
-        string[] members = ["mn_shareddata", "mn_xcatdb", "mn_xcatd"];
-        bool AllOn(string node) => members.All(m => cluster.StartedOn(m).SequenceEqual([node]));
         Assert.True(cluster.WaitFor(() => AllOn("node1") || AllOn("node2"), 90), $"scenario 1 not Started:\n{cluster.Status()}\n{Tail(cluster.PacemakerLog(1))}");
-        var from = AllOn("node1") ? 1 : 2;
+        return (AllOn("node1") ? 1 : 2, pg);
+    }
+
+    [Fact]
+    public void Scenario_1_starts_on_one_node_and_a_move_brings_shareddata_xcatdb_and_xcatd_up_on_the_other()
+    {
+        var (from, _) = LoadScenario1();
         var to = 3 - from;
 
         var move = cluster.On(1, "crm_resource", "--move", "--resource", "mn_shareddata", "--node", $"node{to}");
@@ -199,6 +207,20 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
         Assert.Matches(@"xcatd\(mn_xcatd\)\[\d+\]: INFO: xcatd's SSL listener \(pid \d+\) holds port", log);
         Assert.Empty(cluster.Status().Descendants("failure"));
         Assert.Equal(0, cluster.On(1, "crm_resource", "--clear", "--resource", "mn_shareddata").Code);
+    }
+
+    [Fact]
+    public void A_database_killed_with_SIGKILL_is_noticed_by_monitor_and_Pacemaker_recovers_the_stack()
+    {
+        var (node, pg) = LoadScenario1();
+        var pid = pg.ServerPid!.Value; // a PID in the node's own PID namespace
+        var kill = cluster.On(node, "kill", "-KILL", pid.ToString());
+        Assert.True(kill.Code == 0, kill.ToString());
+        Assert.True(cluster.WaitFor(() => cluster.Status().Descendants("failure").Any(f => ((string?)f.Attribute("op_key"))?.StartsWith("mn_xcatdb_monitor") == true), 60),
+            $"the kill was not noticed:\n{cluster.Status()}");
+        Assert.True(cluster.WaitFor(() => AllOn("node1") || AllOn("node2"), 90), $"not recovered:\n{cluster.Status()}");
+        var history = cluster.Status().Descendants("resource_history").First(h => (string?)h.Attribute("id") == "mn_xcatdb");
+        Assert.True((int?)history.Attribute("fail-count") >= 1, history.ToString());
     }
 
     [Fact]

@@ -33,16 +33,8 @@ public sealed class XcatdTests : IDisposable
         Assert.False(IsListening(xcatd.InstallPort), $"port {xcatd.InstallPort} still listening");
     }
 
-    private static bool Deadline(Func<bool> condition, int seconds = 10)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) return false;
-            Thread.Sleep(20);
-        }
-        return true;
-    }
+    private static bool Deadline(Func<bool> condition, int seconds = 10) =>
+        Poll.Until(condition, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(20));
 
     private static bool IsListening(int port)
     {

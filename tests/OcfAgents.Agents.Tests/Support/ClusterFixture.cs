@@ -38,16 +38,8 @@ public sealed class ClusterFixture : IDisposable
         .Where(e => (string?)e.Attribute("id") == resource && (string?)e.Attribute("role") == "Started")
         .SelectMany(e => e.Elements("node").Select(n => (string)n.Attribute("name")!)).ToArray();
 
-    public bool WaitFor(Func<bool> condition, int seconds = 60)
-    {
-        var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) return false;
-            Thread.Sleep(200);
-        }
-        return true;
-    }
+    public bool WaitFor(Func<bool> condition, int seconds = 60) =>
+        Poll.Until(condition, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(200));
 
     public string PacemakerLog(int node)
     {

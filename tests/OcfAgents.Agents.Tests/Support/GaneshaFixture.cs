@@ -64,16 +64,7 @@ public sealed class GaneshaFixture : IDisposable
         return p;
     }
 
-    private static bool Until(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until) return false;
-            Thread.Sleep(50);
-        }
-        return true;
-    }
+    private static bool Until(Func<bool> condition) => Poll.Until(condition, TimeSpan.FromSeconds(30));
 
     public AgentResult Gdbus(string method, params string[] args) =>
         Run.Command(["gdbus", "call", "--system", "--dest", "org.ganesha.nfsd", "--object-path", "/org/ganesha/nfsd/ExportMgr",

@@ -39,13 +39,8 @@ public sealed class SshdFixture : IDisposable
         _sshd = Process.Start(psi)!;
         _sshd.ErrorDataReceived += (_, _) => { };
         _sshd.BeginErrorReadLine();
-        var until = DateTime.UtcNow.AddSeconds(20);
-        while (!Banner())
-        {
-            Assert.False(_sshd.HasExited, "sshd exited");
-            Assert.True(DateTime.UtcNow < until, "sshd did not answer");
-            Thread.Sleep(50);
-        }
+        Assert.True(Poll.Until(() => _sshd.HasExited || Banner(), TimeSpan.FromSeconds(20)), "sshd did not answer");
+        Assert.False(_sshd.HasExited, "sshd exited");
     }
 
     private bool Banner()

@@ -4,6 +4,8 @@
 #
 #   tools/cluster.sh up DIR N        bring up N nodes (node1, node2) with state under DIR
 #   tools/cluster.sh run DIR NODE CMD…   run CMD inside NODE (its network, mounts, PIDs, host name)
+#   tools/cluster.sh netns DIR NODE  print NODE's network namespace
+#   tools/cluster.sh crash DIR NODE  kill NODE at once (its PID namespace dies): a node failure
 #   tools/cluster.sh down DIR        stop everything it started (by PID) and remove the namespaces
 #
 # Each node is one process tree: a holder (PID 1 of a new PID namespace, in a new mount and UTS
@@ -54,6 +56,11 @@ up)
   for a in shareddata xcatdb xcatd nfs4replica; do
     [ -x "$here/dist/bin/$a" ] && install -m 0755 "$here/dist/bin/$a" "$dir/ocf/resource.d/xcat/$a"
   done
+  # Fence agents go where Pacemaker looks (/usr/sbin/fence_*): an overlay on /usr/sbin inside each node.
+  mkdir -p "$dir/sbin"
+  for a in fence_ipmi fence_riloe; do
+    [ -x "$here/dist/bin/$a" ] && install -m 0755 "$here/dist/bin/$a" "$dir/sbin/$a"
+  done
 
   nodelist=""
   for n in $(seq 1 "$nodes"); do
@@ -69,6 +76,7 @@ up)
 
   for n in $(seq 1 "$nodes"); do
     ns=$(netns "$n"); d="$dir/node$n"
+    mkdir -p "$d/sbin-work" && cp -a "$dir/sbin" "$d/sbin-upper"
     mkdir -p "$d/local" "$d/corosync-etc" "$d/corosync-lib" "$d/pacemaker-lib/cib" "$d/pacemaker-lib/pengine" \
       "$d/pacemaker-lib/blackbox" "$d/pacemaker-lib/cores" "$d/log/pacemaker" "$d/log/cluster" "$d/resource-agents"
     chown -R hacluster:haclient "$d/pacemaker-lib" "$d/log/pacemaker"
@@ -145,6 +153,7 @@ EOF
       mount --bind "$d/log/cluster" /var/log/cluster
       mount --bind "$dir/ocf/resource.d" /usr/lib/ocf/resource.d
       mount --bind "$d/local" "$dir/local"
+      mount -t overlay node-sbin -o "lowerdir=/usr/sbin,upperdir=$d/sbin-upper,workdir=$d/sbin-work" /usr/sbin
       mount -t proc proc /proc
       echo $$ > "$d/holder.inner"
       trap "" TERM
@@ -173,6 +182,16 @@ run)
   node=${3:?NODE}; shift 3
   run_in "${node#node}" "$@"
   ;;
+netns)
+  # The network namespace of NODE, for a service that belongs on its network (a BMC simulator).
+  node=${3:?NODE}; netns "${node#node}"
+  ;;
+crash)
+  # A node dies at once: SIGKILL to its PID 1 takes every process of the node with it.
+  node=${3:?NODE}; n=${node#node}
+  kill -KILL "$(holder "$n")"
+  echo "cluster: node$n crashed"
+  ;;
 down)
   [ -f "$dir/nodes" ] || exit 0
   nodes=$(cat "$dir/nodes")
@@ -194,5 +213,5 @@ down)
   rm -f "$dir/nodes"
   echo "cluster: down"
   ;;
-*) echo "usage: cluster.sh up DIR N | run DIR NODE CMD… | down DIR" >&2; exit 2 ;;
+*) echo "usage: cluster.sh up DIR N | run DIR NODE CMD… | crash DIR NODE | down DIR" >&2; exit 2 ;;
 esac

@@ -26,9 +26,17 @@ public sealed class ClusterFixture : IDisposable
 
     public AgentResult On(int node, params string[] argv) => Run.Command([Script, "run", Root, $"node{node}", .. argv], limit: TimeSpan.FromMinutes(2));
 
-    public XDocument Status()
+    public string NetNs(int node) => Run.Command([Script, "netns", Root, $"node{node}"]).Stdout.Trim();
+
+    public void Crash(int node)
     {
-        var r = On(1, "crm_mon", "-1", "--output-as=xml", "--include=all");
+        var r = Run.Command([Script, "crash", Root, $"node{node}"]);
+        Assert.True(r.Code == 0, r.ToString());
+    }
+
+    public XDocument Status(int node = 1)
+    {
+        var r = On(node, "crm_mon", "-1", "--output-as=xml", "--include=all");
         Assert.True(r.Code == 0, r.ToString());
         return XDocument.Parse(r.Stdout);
     }

@@ -17,8 +17,17 @@ public sealed class IpmiSim : IDisposable
     public int Port { get; }
     private readonly Process _sim;
 
-    public IpmiSim()
+    /// <summary>The network namespace the simulator listens in (a cluster node's), or null for this machine's.</summary>
+    public string? NetNs { get; }
+
+    public IpmiSim() : this(null) { }
+
+    /// <summary>A simulator listening in another network namespace (a cluster node's).</summary>
+    public static IpmiSim InNetNs(string netns) => new(netns);
+
+    private IpmiSim(string? netns)
     {
+        NetNs = netns;
         Dir = Directory.CreateTempSubdirectory("ocfagents-ipmisim.").FullName;
         Port = FreeUdpPort();
         var state = Path.Combine(Dir, "state");
@@ -57,8 +66,9 @@ public sealed class IpmiSim : IDisposable
             """);
         File.WriteAllText(Path.Combine(Dir, "sim.emu"), "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\nmc_enable 0x20\n");
         SetPower(true);
-        var psi = new ProcessStartInfo("ipmi_sim") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-n", "-p", "-c", Path.Combine(Dir, "lan.conf"), "-f", Path.Combine(Dir, "sim.emu"), "-s", state }) psi.ArgumentList.Add(a);
+        var psi = new ProcessStartInfo(netns is null ? "ipmi_sim" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        string[] prefix = netns is null ? [] : ["netns", "exec", netns, "ipmi_sim"];
+        foreach (var a in prefix.Concat(["-n", "-p", "-c", Path.Combine(Dir, "lan.conf"), "-f", Path.Combine(Dir, "sim.emu"), "-s", state])) psi.ArgumentList.Add(a);
         _sim = Process.Start(psi)!;
         _sim.StandardOutput.ReadToEndAsync();
         _sim.StandardError.ReadToEndAsync();
@@ -87,6 +97,15 @@ public sealed class IpmiSim : IDisposable
     // auth | 20 18 c8 81 04 38 0e 04 31) answered by anything.
     private void WaitReady()
     {
+        if (NetNs is not null)
+        {
+            // Not reachable from here: ask from inside its namespace, as the node's fence agent will.
+            var ready = Poll.Until(() => _sim.HasExited || Run.Command(["ip", "netns", "exec", NetNs, "ipmitool", "-I", "lanplus", "-C", "3", "-H", "127.0.0.1",
+                "-p", Port.ToString(), "-U", User, "-E", "-N", "1", "-R", "1", "chassis", "power", "status"],
+                env: new Dictionary<string, string> { ["IPMI_PASSWORD"] = Password }).Code == 0, TimeSpan.FromSeconds(20));
+            if (_sim.HasExited || !ready) throw new TimeoutException($"ipmi_sim in {NetNs} did not answer");
+            return;
+        }
         byte[] probe = [0x06, 0x00, 0xFF, 0x07, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x09, 0x20, 0x18, 0xC8, 0x81, 0x04, 0x38, 0x0E, 0x04, 0x31];
         using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         s.Connect(new IPEndPoint(IPAddress.Loopback, Port));

@@ -107,12 +107,10 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         ? new GaneshaExport(c, ctx.Log, ctx.Instance ?? "nfs4replica")
         : new KernelExport(c, ctx.Log, ctx.Instance ?? "nfs4replica");
 
-    /// <summary>Not exported is stopped, whatever this node's addresses are now (a stop must not fail on them).</summary>
-    public override OcfResult Monitor(OcfContext ctx, Nfs4ReplicaConfig config)
-    {
-        var export = Export(ctx, config).Monitor(ctx.Deadline);
-        return export.Code == OcfExit.NotRunning ? export : config.CheckSelfOrder() ?? export;
-    }
+    public override OcfResult Monitor(OcfContext ctx, Nfs4ReplicaConfig config) => Export(ctx, config).Monitor(ctx.Deadline);
+
+    /// <summary>An active export must still list this node first (the host skips this when it is not exported).</summary>
+    public override OcfResult? CheckWhileActive(OcfContext ctx, Nfs4ReplicaConfig config) => config.CheckSelfOrder();
 
     public override OcfResult Start(OcfContext ctx, Nfs4ReplicaConfig config)
     {

@@ -100,16 +100,11 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
         _ => new SqliteTables(c, ctx.Log, ctx.Instance ?? "xcatdb"),
     };
 
-    /// <summary>
-    /// A database that does not run is stopped whatever cfgloc says: stop's verification (and a
-    /// probe) must not fail because cfgloc vanished or changed with the shared storage. Found by
-    /// the end-to-end test: cfgloc removed under a running server made every stop fail.
-    /// </summary>
-    public override OcfResult Monitor(OcfContext ctx, XcatDbConfig config)
-    {
-        var database = Database(ctx, config).Monitor(ctx.CheckLevel, ctx.Deadline);
-        return database.Code == OcfExit.NotRunning ? database : config.CheckCfgloc() ?? database;
-    }
+    public override OcfResult Monitor(OcfContext ctx, XcatDbConfig config) =>
+        Database(ctx, config).Monitor(ctx.CheckLevel, ctx.Deadline);
+
+    /// <summary>A running database must still be the engine cfgloc names (the host skips this for a stopped one).</summary>
+    public override OcfResult? CheckWhileActive(OcfContext ctx, XcatDbConfig config) => config.CheckCfgloc();
 
     public override OcfResult Start(OcfContext ctx, XcatDbConfig config) =>
         config.CheckCfgloc() ?? Database(ctx, config).Start(ctx.Deadline);

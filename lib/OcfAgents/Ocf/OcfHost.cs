@@ -191,7 +191,7 @@ public static class OcfHost
             case "reload-agent" or "reload":
                 return agent.ReloadAgent(ctx, config);
             default:
-                var m = agent.Monitor(ctx, config);
+                var m = Observe(agent, ctx, config);
                 if (ctx.IsProbe && m.Code == OcfExit.NotInstalled)
                 {
                     log.Info($"probe: {m.Reason}; it cannot be running on this node");
@@ -201,10 +201,22 @@ public static class OcfHost
         }
     }
 
+    /// <summary>
+    /// The agent's monitor, then — only for a resource that is active — its checks of the
+    /// configuration against this node (ResourceAgent.CheckWhileActive). A resource that is not
+    /// running is stopped whatever those checks say, so stop's verification and a probe never fail
+    /// on them (cfgloc gone with the shared storage, a service address moved away).
+    /// </summary>
+    public static OcfResult Observe<TConfig>(ResourceAgent<TConfig> agent, OcfContext ctx, TConfig config)
+    {
+        var m = agent.Monitor(ctx, config);
+        return m.Code == OcfExit.NotRunning ? m : agent.CheckWhileActive(ctx, config) ?? m;
+    }
+
     /// <summary>Monitor first, then act, then verify.</summary>
     public static OcfResult StartFlow<TConfig>(ResourceAgent<TConfig> agent, OcfContext ctx, TConfig config)
     {
-        var before = agent.Monitor(ctx, config);
+        var before = Observe(agent, ctx, config);
         if (before.IsSuccess)
         {
             ctx.Log.Info("start: already running");
@@ -213,7 +225,7 @@ public static class OcfHost
         ctx.Log.Debug($"start: monitor says {(int)before.Code} ({before.Reason ?? "not running"})");
         var done = agent.Start(ctx, config);
         if (!done.IsSuccess) return done;
-        var after = agent.Monitor(ctx, config);
+        var after = Observe(agent, ctx, config);
         if (after.IsSuccess)
         {
             ctx.Log.Info("start: running, verified by monitor");
@@ -225,7 +237,7 @@ public static class OcfHost
     /// <summary>Monitor first, then act, then verify.</summary>
     public static OcfResult StopFlow<TConfig>(ResourceAgent<TConfig> agent, OcfContext ctx, TConfig config)
     {
-        var before = agent.Monitor(ctx, config);
+        var before = Observe(agent, ctx, config);
         if (before.Code == OcfExit.NotRunning)
         {
             ctx.Log.Info("stop: already stopped");
@@ -234,7 +246,7 @@ public static class OcfHost
         ctx.Log.Debug($"stop: monitor says {(int)before.Code} ({before.Reason ?? "running"})");
         var done = agent.Stop(ctx, config);
         if (!done.IsSuccess) return done;
-        var after = agent.Monitor(ctx, config);
+        var after = Observe(agent, ctx, config);
         if (after.Code == OcfExit.NotRunning)
         {
             ctx.Log.Info("stop: stopped, verified by monitor");

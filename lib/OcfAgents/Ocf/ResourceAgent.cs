@@ -56,6 +56,13 @@ public abstract class ResourceAgent<TConfig> : IAgentDescription
     /// </summary>
     public virtual OcfResult FinishStart(OcfContext ctx, TConfig config) => OcfResult.Success;
 
+    /// <summary>
+    /// Checks that make an active resource misconfigured (6) or misplaced (5) on this node; the
+    /// host applies them to every monitor that finds the resource active, never to one that finds
+    /// it stopped. Null: nothing wrong.
+    /// </summary>
+    public virtual OcfResult? CheckWhileActive(OcfContext ctx, TConfig config) => null;
+
     /// <summary>Checks of this node's environment beyond the parameters (validate-all).</summary>
     public virtual OcfResult Validate(OcfContext ctx, TConfig config) => OcfResult.Success;
     public virtual OcfResult ReloadAgent(OcfContext ctx, TConfig config) => OcfResult.Success;

@@ -56,7 +56,7 @@ public sealed class PostStartCommands(XcatdConfig config, Log log, string? insta
     /// <summary>Null on success, else what went wrong (exit status, timeout, not found) with the last output line.</summary>
     private string? Run(string[] argv, Dictionary<string, string> env, Deadline deadline)
     {
-        var program = Find(argv[0], env["PATH"]);
+        var program = PathText.Find(argv[0], env["PATH"]);
         if (program is null) return $"was not found in {env["PATH"]}";
         var limit = config.PostStartTimeout < deadline.Remaining ? config.PostStartTimeout : deadline.Remaining;
         log.Info($"post_start: running {string.Join(' ', argv)} ({program}, at most {limit.TotalSeconds:0} s)");
@@ -88,16 +88,5 @@ public sealed class PostStartCommands(XcatdConfig config, Log log, string? insta
             ["XCATROOT"] = config.XcatRoot,
             ["HOME"] = home,
         };
-    }
-
-    private static string? Find(string name, string path)
-    {
-        if (name.Contains('/')) return File.Exists(name) ? name : null;
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate) && AtomicFs.IsExecutable(candidate)) return candidate;
-        }
-        return null;
     }
 }

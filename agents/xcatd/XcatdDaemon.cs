@@ -32,8 +32,10 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     private static string[] CommandLine(int pid) => new ProcessIdentity(pid, 0).CommandLine() ?? [];
 
     /// <summary>Perl's $0 = "xcatd: SSL listener" becomes argv[0] (padded with spaces or NULs).</summary>
-    public static bool IsListener(int pid) =>
-        ProcessIdentity.Of(pid) is not null && CommandLine(pid) is [var title, ..] && title.TrimEnd() == ListenerTitle;
+    public static bool IsListener(int pid) => ListenerIdentity(pid) is not null;
+
+    private static ProcessIdentity? ListenerIdentity(int pid) =>
+        ProcessIdentity.Of(pid) is { } id && CommandLine(pid) is [var title, ..] && title.TrimEnd() == ListenerTitle ? id : null;
 
     /// <summary>Any process of xcatd: a titled one ("xcatd: …"), or the launcher running our binary.</summary>
     private bool IsXcatdProcess(int pid) =>
@@ -41,7 +43,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
 
     /// <summary>The listener the pid file names, when it is one.</summary>
     public ProcessIdentity? PidFileListener() =>
-        ReadPidFile() is { } pid && IsListener(pid) ? ProcessIdentity.Of(pid) : null;
+        ReadPidFile() is { } pid ? ListenerIdentity(pid) : null;
 
     private int? ReadPidFile()
     {

@@ -38,9 +38,22 @@ public static class PathText
 
     /// <summary>realpath(3): every symlink resolved; null when the path (or a parent) does not exist.</summary>
     /// <summary>Is an executable <paramref name="name"/> in one of PATH's directories (this process's PATH)?</summary>
-    public static bool OnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin").Split(':')
-            .Any(d => d.Length > 0 && File.Exists(Path.Combine(d, name)) && AtomicFs.IsExecutable(Path.Combine(d, name)));
+    public static bool OnPath(string name) => Find(name, Environment.GetEnvironmentVariable("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin") is not null;
+
+    /// <summary>
+    /// The executable a command name means in a colon-separated search path (a name with a '/'
+    /// is taken as it is); null when there is none.
+    /// </summary>
+    public static string? Find(string name, string searchPath)
+    {
+        if (name.Contains('/')) return File.Exists(name) ? name : null;
+        foreach (var dir in searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate) && AtomicFs.IsExecutable(candidate)) return candidate;
+        }
+        return null;
+    }
 
     public static string? Real(string path)
     {

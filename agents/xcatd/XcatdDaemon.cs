@@ -317,18 +317,27 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     }
 
     /// <summary>
-    /// SIGKILL to the process group of <paramref name="pid"/> when every member is xcatd's (never a
-    /// group shared with anything else), otherwise to xcatd's members one by one; then waits until
-    /// none is left.
+    /// SIGKILL to the process group of <paramref name="pid"/> and to the groups of its descendants,
+    /// each as a group when every member is xcatd's (never a group shared with anything else),
+    /// otherwise to xcatd's members one by one; then waits until none is left. The descendants
+    /// matter for a launcher: its listener leaves the launcher's group (setsid) and forks its
+    /// children before it writes the pid file, so a start killed in that window leaves a listener
+    /// that only the parent tree names.
     /// </summary>
     private void KillAll(int pid, Deadline deadline, int? knownGroup = null)
     {
-        var group = knownGroup ?? ProcessIdentity.GroupOf(pid);
-        var members = Members(group);
+        var groups = (pid > 0 ? ProcessIdentity.Descendants(pid) : []).Select(ProcessIdentity.GroupOf)
+            .Prepend(knownGroup ?? ProcessIdentity.GroupOf(pid)).Where(g => g > 1).Distinct().ToList();
+        var members = groups.SelectMany(Members).Distinct().ToList();
         if (ProcessIdentity.Of(pid) is not null && !members.Contains(pid)) members.Add(pid);
         if (members.Count == 0) return;
-        if (group > 1 && members.All(IsXcatdProcess)) Signal.SendGroup(group, Signal.SIGKILL);
-        else foreach (var m in members.Where(IsXcatdProcess).Append(pid)) Signal.Send(m, Signal.SIGKILL);
+        foreach (var group in groups)
+        {
+            var inGroup = Members(group);
+            if (inGroup.All(IsXcatdProcess)) Signal.SendGroup(group, Signal.SIGKILL);
+            else foreach (var m in inGroup.Where(IsXcatdProcess)) Signal.Send(m, Signal.SIGKILL);
+        }
+        if (IsXcatdProcess(pid) || groups.Count == 0) Signal.Send(pid, Signal.SIGKILL);
         if (!deadline.WaitUntil(() => members.All(m => ProcessIdentity.Of(m) is null), TimeSpan.FromMilliseconds(20)))
             log.Warn($"xcatd processes {string.Join(", ", members.Where(m => ProcessIdentity.Of(m) is not null))} survive SIGKILL");
         Daemon.TryReap(pid);

@@ -55,6 +55,23 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
         return members;
     }
 
+    /// <summary>Live pids below <paramref name="pid"/> in the parent tree (children, their children, ...).</summary>
+    public static List<int> Descendants(int pid)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var p) && ParentOf(p) is var pp and > 0) parents[p] = pp;
+        var found = new List<int>();
+        var frontier = new Queue<int>([pid]);
+        while (frontier.TryDequeue(out var parent))
+            foreach (var (child, _) in parents.Where(kv => kv.Value == parent))
+            {
+                found.Add(child);
+                frontier.Enqueue(child);
+            }
+        return found;
+    }
+
     private static int StatField(int pid, int index)
     {
         try

@@ -2,6 +2,8 @@
 AGENTS  := shareddata xcatdb xcatd nfs4replica fence_ipmi fence_riloe
 # cluster-glue external/ plugins: the fence agent's own binary under the plugin's name.
 PLUGINS := xcat-ipmi:fence_ipmi xcat-riloe:fence_riloe
+# command-line tools shipped beside the agents (tools/<name>)
+TOOLS   := ocf-harness
 RID     := linux-x64
 DOTNET  ?= dotnet
 DIST    := dist/bin
@@ -11,12 +13,16 @@ HOOKS   := build/hooks
 
 all: publish
 
-## publish: every agent as a NativeAOT executable in dist/bin/<name> (no .NET runtime needed)
-publish: $(addprefix $(DIST)/,$(AGENTS))
+## publish: every agent and tool as a NativeAOT executable in dist/bin/<name> (no .NET runtime needed)
+publish: $(addprefix $(DIST)/,$(AGENTS) $(TOOLS))
 	@for p in $(PLUGINS); do install -m 0755 $(DIST)/$${p#*:} $(DIST)/$${p%%:*}; done
 
 $(DIST)/%: FORCE
 	$(DOTNET) publish agents/$* -c Release -r $(RID) -o build/publish/$* --nologo -v quiet
+	install -D -m 0755 build/publish/$*/$* $@
+
+$(addprefix $(DIST)/,$(TOOLS)): $(DIST)/%: FORCE
+	$(DOTNET) publish tools/$* -c Release -r $(RID) -o build/publish/$* --nologo -v quiet
 	install -D -m 0755 build/publish/$*/$* $@
 
 ## hooks: Debug (JIT) builds with the crash-point test hooks, used only by the crash-matrix tests

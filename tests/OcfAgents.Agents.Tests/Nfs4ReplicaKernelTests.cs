@@ -287,6 +287,15 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
     }
 
     [Fact]
+    public void The_ocf_harness_passes_in_the_private_mount_namespace()
+    {
+        var r = Harness.Run(Agent, Params(), runner: argv => InNamespace(argv));
+        Assert.True(r.Code == 0, r.Report);
+        Assert.Empty(r.Failed);
+        Assert.Empty(ExportTable());
+    }
+
+    [Fact]
     public void Ocf_tester_passes()
     {
         var argv = new List<string> { "ocf-tester", "-n", "sn1_install" };

@@ -119,6 +119,14 @@ public sealed class XcatDbSqliteTests : IDisposable
     }
 
     [Fact]
+    public void The_ocf_harness_passes_for_the_sqlite_engine()
+    {
+        var r = Harness.Run(Agent, Params());
+        Assert.True(r.Code == 0, r.Report);
+        Assert.Empty(r.Failed);
+    }
+
+    [Fact]
     public void Ocf_tester_passes_for_the_sqlite_engine()
     {
         var argv = new List<string> { "ocf-tester", "-n", "xcatdb" };

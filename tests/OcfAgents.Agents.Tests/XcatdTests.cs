@@ -457,6 +457,16 @@ public sealed class XcatdTests : IDisposable
     }
 
     [Fact]
+    public void The_ocf_harness_passes_including_sigkill_part_way_through_start_and_stop()
+    {
+        var r = Harness.Run(Agent, xcatd.Params(), killPoints: 4);
+        Assert.True(r.Code == 0, r.Report);
+        Assert.Empty(r.Failed);
+        Assert.Equal(7, Do("monitor").Code);
+        AssertAllGone();
+    }
+
+    [Fact]
     public void Ocf_tester_passes()
     {
         var argv = new List<string> { "ocf-tester", "-n", "xcatd" };

@@ -19,13 +19,35 @@ namespace OcfAgents.Sys;
 /// </summary>
 public static unsafe partial class Daemon
 {
-    private const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
-    private const int O_WRONLY = 0x1, O_CREAT = 0x40, O_APPEND = 0x400, SIGPIPE = 13;
+    private const short POSIX_SPAWN_SETPGROUP = 0x02, POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSID = 0x80;
+    private const int O_WRONLY = 0x1, O_CREAT = 0x40, O_APPEND = 0x400, O_TRUNC = 0x200, SIGPIPE = 13;
     // glibc x86-64: posix_spawnattr_t is 336 bytes, posix_spawn_file_actions_t 80, sigset_t 128.
     private const int OpaqueSize = 1024;
 
     /// <summary>Returns the pid of the started process (argv[0] is looked up in PATH).</summary>
-    public static int Spawn(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, string logFile, string workingDirectory = "/")
+    public static int Spawn(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, string logFile, string workingDirectory = "/") =>
+        SpawnCore(argv, environment, POSIX_SPAWN_SETSID, logFile, null, O_WRONLY | O_CREAT | O_APPEND, workingDirectory);
+
+    /// <summary>
+    /// Starts a child the way Pacemaker's executor starts an agent: leader of its own process
+    /// group (so a timeout can SIGKILL the group and reach what the child forked but did not
+    /// detach), stdout and stderr into two fresh files, the same signal state as <see cref="Spawn"/>.
+    /// The caller reaps it (<see cref="Wait"/>).
+    /// </summary>
+    public static int SpawnGroupLeader(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, string stdoutFile, string stderrFile, string workingDirectory = "/") =>
+        SpawnCore(argv, environment, POSIX_SPAWN_SETPGROUP, stdoutFile, stderrFile, O_WRONLY | O_CREAT | O_TRUNC, workingDirectory);
+
+    /// <summary>Blocking waitpid(2) for a child of this process; its wait status.</summary>
+    public static int Wait(int pid)
+    {
+        int rc, status;
+        do rc = Native.WaitPid(pid, out status, 0);
+        while (rc < 0 && Native.LastErrno == 4 /* EINTR */);
+        return rc == pid ? status : throw new IOException($"waitpid({pid}): {Native.ErrnoText(Native.LastErrno)}");
+    }
+
+    private static int SpawnCore(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment, short groupFlag,
+        string stdoutFile, string? stderrFile, int openFlags, string workingDirectory)
     {
         var actions = NativeMemory.AllocZeroed(OpaqueSize);
         var attr = NativeMemory.AllocZeroed(OpaqueSize);
@@ -35,11 +57,14 @@ public static unsafe partial class Daemon
         {
             Check(posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
             Check(posix_spawn_file_actions_addopen(actions, 0, "/dev/null", Native.O_RDONLY, 0), "addopen stdin");
-            Check(posix_spawn_file_actions_addopen(actions, 1, logFile, O_WRONLY | O_CREAT | O_APPEND, 0x180 /* 0600 */), "addopen log");
-            Check(posix_spawn_file_actions_adddup2(actions, 1, 2), "adddup2 stderr");
+            Check(posix_spawn_file_actions_addopen(actions, 1, stdoutFile, openFlags, 0x180 /* 0600 */), "addopen stdout");
+            Check(stderrFile is null
+                ? posix_spawn_file_actions_adddup2(actions, 1, 2)
+                : posix_spawn_file_actions_addopen(actions, 2, stderrFile, openFlags, 0x180), "stderr");
             Check(posix_spawn_file_actions_addchdir_np(actions, workingDirectory), "addchdir");
             Check(posix_spawnattr_init(attr), "posix_spawnattr_init");
-            Check(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK), "setflags");
+            Check(posix_spawnattr_setflags(attr, (short)(groupFlag | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)), "setflags");
+            if (groupFlag == POSIX_SPAWN_SETPGROUP) Check(posix_spawnattr_setpgroup(attr, 0), "setpgroup");
             sigemptyset(sigs);
             Check(posix_spawnattr_setsigmask(attr, sigs), "setsigmask");
             sigaddset(sigs, SIGPIPE);
@@ -107,6 +132,7 @@ public static unsafe partial class Daemon
     [LibraryImport("libc")] private static partial int posix_spawnattr_init(void* attr);
     [LibraryImport("libc")] private static partial int posix_spawnattr_destroy(void* attr);
     [LibraryImport("libc")] private static partial int posix_spawnattr_setflags(void* attr, short flags);
+    [LibraryImport("libc")] private static partial int posix_spawnattr_setpgroup(void* attr, int pgroup);
     [LibraryImport("libc")] private static partial int posix_spawnattr_setsigmask(void* attr, void* set);
     [LibraryImport("libc")] private static partial int posix_spawnattr_setsigdefault(void* attr, void* set);
     [LibraryImport("libc")] private static partial int sigemptyset(void* set);

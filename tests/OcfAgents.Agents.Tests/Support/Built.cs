@@ -16,17 +16,20 @@ public static class Built
     /// A copy of the release binary in a world-readable directory, for tools that run it as an
     /// unprivileged user (ocf-tester runs meta-data as nobody) or from a private OCF root.
     /// </summary>
-    public static string PublicCopy(string agent)
+    public static string PublicCopy(string agent) => PublicCopyOf(Release(agent));
+
+    /// <summary>Like <see cref="PublicCopy"/>, for any executable (a fixture agent, the harness).</summary>
+    public static string PublicCopyOf(string source)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"ocfagents-bin-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
-        var copy = Path.Combine(dir, agent);
+        var copy = Path.Combine(dir, Path.GetFileName(source));
         lock (typeof(Built))
         {
             if (!File.Exists(copy))
             {
-                File.Copy(Release(agent), copy + ".tmp", overwrite: true);
+                File.Copy(source, copy + ".tmp", overwrite: true);
                 File.SetUnixFileMode(copy + ".tmp", (UnixFileMode)0b111_101_101);
                 File.Move(copy + ".tmp", copy);
             }

@@ -1,4 +1,5 @@
 using OcfAgents.Agents.Tests.Support;
+using System.Xml.Linq;
 
 namespace OcfAgents.Agents.Tests;
 
@@ -74,15 +75,17 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
     private static int NodeNumber(string name) => int.Parse(name["node".Length..]);
 
     private readonly List<string> _constraints = [];
+    private readonly List<string> _groups = [];
     /// <summary>Servers the resources use: disposed only after the resources are stopped.</summary>
     private readonly List<IDisposable> _fixtures = [];
 
     // Every test leaves the cluster empty: all its resources stopped together, then removed.
     public void Dispose()
     {
-        foreach (var id in _resources)
+        foreach (var id in _groups.Concat(_resources))
             cluster.On(1, "crm_resource", "--resource", id, "--set-parameter", "target-role", "--meta", "--parameter-value", "Stopped");
         var stopped = cluster.WaitFor(() => _resources.All(id => cluster.StartedOn(id).Length == 0), 60);
+        foreach (var id in _groups) cluster.On(1, "cibadmin", "--delete", "-o", "resources", "--xml-text", $"<group id=\"{id}\"/>");
         foreach (var id in _constraints) cluster.On(1, "cibadmin", "--delete", "--xml-text", $"<rsc_order id=\"{id}\"/>");
         foreach (var id in _constraints) cluster.On(1, "cibadmin", "--delete", "--xml-text", $"<rsc_colocation id=\"{id}\"/>");
         foreach (var id in _resources)
@@ -236,5 +239,82 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
         Assert.True(cluster.WaitFor(() => cluster.StartedOn(id).Length == 1 && cluster.On(cluster.StartedOn(id).Length == 1 ? NodeNumber(cluster.StartedOn(id)[0]) : 1, "cat", Path.Combine(paths[1], "README")).Stdout == "the shared copy"),
             $"not recovered:\n{cluster.Status()}");
         Assert.Contains(cluster.Status().Descendants("resource_history"), h => (string?)h.Attribute("id") == id && (int?)h.Attribute("fail-count") >= 1);
+    }
+
+    /// <summary>
+    /// cib-examples/xcat-mn as written — one group: IPaddr2, Filesystem, shareddata, xcatdb, xcatd,
+    /// its operations, stickiness and meta attributes — with only the site values replaced: an
+    /// address on the nodes' own subnet, the shared storage bind-mounted (Filesystem, fstype none)
+    /// on a per-node /HA-data that shareddata requires to be a mount point, the PostgreSQL fixture,
+    /// the xcatd stand-in.
+    /// </summary>
+    [Fact]
+    public void The_management_node_cib_example_runs_as_written_with_its_address_and_filesystem_and_moves_as_a_group()
+    {
+        var pg = new PostgresFixture();
+        _fixtures.Add(pg);
+        var xcatd = new XcatdStandIn();
+        _fixtures.Add(xcatd);
+        var haData = Path.Combine(cluster.Local, "HA-data");
+        var paths = new[] { "install", "tftpboot" }.Select(p => Path.Combine(cluster.Local, "mn-example", p)).ToArray();
+        foreach (var node in new[] { 1, 2 })
+        {
+            Directory.CreateDirectory(Path.Combine(cluster.LocalOf(node), "HA-data"));
+            foreach (var p in paths) Directory.CreateDirectory(Path.Combine(cluster.LocalOf(node), Path.GetRelativePath(cluster.Local, p)));
+        }
+        foreach (var p in paths)
+        {
+            Directory.CreateDirectory(cluster.Shared + p);
+            File.WriteAllText(Path.Combine(cluster.Shared + p, "README"), "the shared copy");
+        }
+        var subnet = System.Text.RegularExpressions.Regex.Match(cluster.On(1, "ip", "-o", "-4", "addr", "show").Stdout, @"inet (10\.99\.\d+)\.").Groups[1].Value;
+        Assert.NotEmpty(subnet);
+        var vip = $"{subnet}.100";
+
+        var example = XDocument.Load(Path.Combine(Built.RepoRoot, "cib-examples", "xcat-mn", "cib.xml"));
+        var group = example.Descendants("group").Single();
+        void Site(string type, IEnumerable<KeyValuePair<string, string>> values, bool replaceAll = false)
+        {
+            var primitive = group.Elements("primitive").Single(p => (string?)p.Attribute("type") == type);
+            var ia = primitive.Element("instance_attributes")!;
+            var id = (string)primitive.Attribute("id")!;
+            if (replaceAll) ia.Elements("nvpair").Remove();
+            foreach (var (k, v) in values)
+            {
+                ia.Elements("nvpair").Where(n => (string?)n.Attribute("name") == k).Remove();
+                ia.Add(new XElement("nvpair", new XAttribute("id", $"{id}-{k}"), new XAttribute("name", k), new XAttribute("value", v)));
+            }
+        }
+        Site("IPaddr2", new Dictionary<string, string> { ["ip"] = vip });
+        Site("Filesystem", new Dictionary<string, string> { ["device"] = cluster.Shared, ["directory"] = haData, ["fstype"] = "none", ["options"] = "bind" });
+        Site("shareddata", new Dictionary<string, string> { ["shared_root"] = haData, ["paths"] = string.Join(' ', paths) });
+        Site("xcatdb", pg.Params(), replaceAll: true);
+        Site("xcatd", xcatd.Params(("pidfile", "/run/xcatd-example.pid")), replaceAll: true);
+        var members = group.Elements("primitive").Select(p => (string)p.Attribute("id")!).ToArray();
+        _groups.Add((string)group.Attribute("id")!);
+        _resources.AddRange(members);
+
+        var c = cluster.On(1, "cibadmin", "--create", "-o", "resources", "--xml-text", group.ToString());
+        Assert.True(c.Code == 0, c.ToString());
+        bool AllOn(string node) => members.All(m => cluster.StartedOn(m).SequenceEqual([node]));
+        Assert.True(cluster.WaitFor(() => AllOn("node1") || AllOn("node2"), 90), $"the example never Started:\n{cluster.Status()}\n{Tail(cluster.PacemakerLog(1))}");
+        var from = AllOn("node1") ? 1 : 2;
+        var to = 3 - from;
+        void AssertActiveOn(int node)
+        {
+            Assert.Contains($"inet {vip}/24", cluster.On(node, "ip", "-o", "-4", "addr", "show").Stdout);
+            Assert.DoesNotContain($"inet {vip}/", cluster.On(3 - node, "ip", "-o", "-4", "addr", "show").Stdout);
+            Assert.Equal(haData, cluster.On(node, "findmnt", "-n", "-o", "TARGET", "--target", haData).Stdout.Trim());
+            Assert.Equal("the shared copy", cluster.On(node, "cat", Path.Combine(paths[0], "README")).Stdout);
+        }
+        AssertActiveOn(from);
+
+        var move = cluster.On(1, "crm_resource", "--move", "--resource", "xcat_mn", "--node", $"node{to}");
+        Assert.True(move.Code == 0, move.ToString());
+        Assert.True(cluster.WaitFor(() => AllOn($"node{to}"), 120), $"not moved:\n{cluster.Status()}\n{Tail(cluster.PacemakerLog(to))}");
+        AssertActiveOn(to);
+        Assert.NotEqual(haData, cluster.On(from, "findmnt", "-n", "-o", "TARGET", "--target", haData).Stdout.Trim());
+        Assert.Empty(cluster.Status().Descendants("failure"));
+        Assert.Equal(0, cluster.On(1, "crm_resource", "--clear", "--resource", "xcat_mn").Code);
     }
 }

@@ -37,7 +37,7 @@ prereqs:
 test: prereqs publish hooks
 	@tools/run-tests.sh
 
-## demo: the main job — a real 2-node Pacemaker cluster running shareddata → xcatdb, moved and moved back
+## demo: the main job — a real 2-node Pacemaker cluster running the xCAT management-node group, moved and moved back
 demo: prereqs publish
 	@tools/demo.sh
 

@@ -17,7 +17,10 @@ public sealed class DemoTests
         var r = Run.Command([Path.Combine(Built.RepoRoot, "tools", "demo.sh")], limit: TimeSpan.FromMinutes(5));
         Assert.True(r.Code == 0, r.Stdout + r.Stderr);
         Assert.Contains("Demo complete: started, moved, moved back and stopped under Pacemaker", r.Stdout);
-        Assert.Matches(@"xcat_db\s+\(ocf:xcat:xcatdb\):\s+Started node\d", r.Stdout);
+        foreach (var member in new[] { @"xcat_vip\s+\(ocf:heartbeat:IPaddr2\)", @"xcat_shared_fs\s+\(ocf:heartbeat:Filesystem\)", @"xcat_shareddata\s+\(ocf:xcat:shareddata\)", @"xcat_db\s+\(ocf:xcat:xcatdb\)", @"xcat_xcatd\s+\(ocf:xcat:xcatd\)" })
+            Assert.Matches(member + @":\s+Started node\d", r.Stdout);
+        Assert.Matches(@"inet 10\.99\.\d+\.100/24", r.Stdout);
+        Assert.Matches(@"LISTEN\s+0\s+\d+\s+0\.0\.0\.0:3001", r.Stdout);
         Assert.Contains("the shared /etc/xcat", r.Stdout);
         Assert.DoesNotContain(Run.Command(["ip", "netns", "list"]).Stdout.Split('\n'), l => l.StartsWith("ocfagents-"));
     }

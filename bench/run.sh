@@ -3,6 +3,7 @@
 # machine, in the same run; medians and ratios go to bench/RESULTS.md (DESIGN.md §8).
 #   shareddata monitor (5 links active)  vs  ocf:heartbeat:symlink monitor (1 link active)
 #   shareddata meta-data                 vs  ocf:heartbeat:symlink meta-data
+#   … then fencing, xcatdb, xcatd, nfs4replica, and the failover of scenario 1 (bench/failover.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 agent="$here/dist/bin/shareddata"
@@ -295,3 +296,6 @@ Both through \`env\`. heartbeat exportfs greps \`exportfs -v\` for the directory
 reads exportfs's table (/var/lib/nfs/etab) without starting a process and checks every option we asked for, the replica list included.
 " \
   "nfs4replica monitor (kernel) / heartbeat exportfs monitor | <= 0.3"
+
+# ---- failover: scenario 1 moved across a real 2-node cluster, our stack against heartbeat's ------
+"$here/bench/failover.sh"

@@ -152,6 +152,8 @@ EOF
       mount --bind "$d/log/pacemaker" /var/log/pacemaker
       mount --bind "$d/log/cluster" /var/log/cluster
       mount --bind "$dir/ocf/resource.d" /usr/lib/ocf/resource.d
+      # LSB resources (class lsb) from DIR/init.d when the caller made one (the failover benchmark).
+      [ ! -d "$dir/init.d" ] || mount --bind "$dir/init.d" /etc/init.d
       mount --bind "$d/local" "$dir/local"
       mount -t overlay node-sbin -o "lowerdir=/usr/sbin,upperdir=$d/sbin-upper,workdir=$d/sbin-work" /usr/sbin
       mount -t proc proc /proc

@@ -9,7 +9,7 @@ DOTNET  ?= dotnet
 DIST    := dist/bin
 HOOKS   := build/hooks
 
-.PHONY: all publish hooks prereqs build test demo bench clean
+.PHONY: all publish hooks prereqs build test demo bench package clean
 
 all: publish
 
@@ -34,12 +34,16 @@ prereqs:
 	@tools/prereqs.sh
 
 ## test: prerequisites, build, every test; ends with "N passed, N failed"
-test: prereqs publish hooks
+test: prereqs publish hooks package
 	@tools/run-tests.sh
 
 ## demo: the main job — a real 2-node Pacemaker cluster running the xCAT management-node group, moved and moved back
 demo: prereqs publish
 	@tools/demo.sh
+
+## package: dist/ocfagents_<version>_amd64.deb and dist/ocfagents-<version>.x86_64.rpm (packaging/layout.txt)
+package: publish
+	@packaging/build.sh
 
 ## bench: hyperfine against the heartbeat agents; rewrites bench/RESULTS.md
 bench: prereqs publish

@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue libxml2-utils hyperfine util-linux python3
           fence-agents gnutls-bin openipmi ipmitool postgresql-15 sqlite3 mariadb-server mariadb-client openssl
-          nfs-kernel-server nfs-ganesha nfs-ganesha-vfs libnfs-utils dbus openssh-server openssh-client rsync)
+          nfs-kernel-server nfs-ganesha nfs-ganesha-vfs libnfs-utils dbus openssh-server openssh-client rsync rpm man-db)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,6 +31,12 @@ public static class FenceChecks
             // cluster-glue refuses plugins that are group- or other-writable.
             File.SetUnixFileMode(Path.Combine(ext, plugin), (UnixFileMode)0b111_101_101);
         }
+        return StonithIn(ext, plugin, args, binds);
+    }
+
+    /// <summary>Like <see cref="Stonith"/>, with <paramref name="ext"/> (a directory of plugins, an installed package's) as external/.</summary>
+    public static AgentResult StonithIn(string ext, string plugin, IReadOnlyList<string> args, params (string Source, string Target)[] binds)
+    {
         var mounts = string.Concat(binds.Select((_, i) => $"mount --bind \"${{{2 * i + 1}}}\" \"${{{2 * i + 2}}}\" && "));
         var script = "mount --bind \"$0\" /usr/lib/stonith/plugins/external && " + mounts + $"shift {binds.Length * 2}; exec stonith \"$@\"";
         return Run.Command(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, ext,

@@ -8,7 +8,7 @@ var option = new Option<string[]>("--option", "-o") { Description = "a resource 
 var name = new Option<string?>("--name", "-n") { Description = "resource instance name (OCF_RESOURCE_INSTANCE; default harness-<agent>)" };
 var json = new Option<bool>("--json") { Description = "print the report as JSON instead of text" };
 var jsonFile = new Option<string?>("--json-file") { Description = "also write the JSON report to this file" };
-var rng = new Option<string?>("--rng") { Description = "the OCF 1.1 RelaxNG schema (default /usr/share/ocfagents/ocf-ra-api-1.1.rng when present)" };
+var rng = new Option<string?>("--rng") { Description = "the OCF 1.1 RelaxNG schema (ocf-ra-api-1.1.rng from the OCF specification); without it that check is skipped" };
 var dtd = new Option<string>("--dtd-dir") { Description = "directory holding ra-api-1.dtd", DefaultValueFactory = _ => "/usr/share/resource-agents" };
 var repeat = new Option<int>("--repeat") { Description = "how many extra starts and stops the idempotency checks run", DefaultValueFactory = _ => 2 };
 var kills = new Option<int>("--kill-points") { Description = "SIGKILL points within start and stop (0: none)", DefaultValueFactory = _ => 3 };
@@ -31,13 +31,12 @@ root.SetAction(parse =>
         if (o.IndexOf('=') is var eq && eq <= 0) { Console.Error.WriteLine($"ocf-harness: -o {o}: expected name=value"); return 2; }
         parameters[o[..eq]] = o[(eq + 1)..];
     }
-    const string packagedRng = "/usr/share/ocfagents/ocf-ra-api-1.1.rng";
     var options = new HarnessOptions
     {
         Agent = path,
         Instance = parse.GetValue(name) ?? $"harness-{Path.GetFileName(path)}",
         Parameters = parameters,
-        RelaxNg = parse.GetValue(rng) ?? (File.Exists(packagedRng) ? packagedRng : null),
+        RelaxNg = parse.GetValue(rng) is { } schema ? Path.GetFullPath(schema) : null,
         DtdDirectory = parse.GetValue(dtd)!,
         Repeat = Math.Max(1, parse.GetValue(repeat)),
         KillPoints = Math.Max(0, parse.GetValue(kills)),

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using OcfAgents.Sys;
 
 namespace OcfAgents.Harness;
 
@@ -18,7 +19,7 @@ public sealed record FsEntry(string Kind, string Content)
 /// and after the stop that should undo it. The parent directory is included because that is
 /// where an agent puts what it moves aside (backups, temp names). Symlinks are never followed.
 /// </summary>
-public sealed partial class FsSnapshot
+public sealed class FsSnapshot
 {
     private const int MaxEntries = 20_000, MaxDepth = 3;
     private const long HashLimit = 1 << 20;
@@ -72,42 +73,29 @@ public sealed partial class FsSnapshot
     {
         try
         {
-            return FileType(path) switch
+            return AtomicFs.Kind(path) switch
             {
-                null => null,
-                S_IFLNK => new FsEntry("symlink", new FileInfo(path).LinkTarget ?? ""),
-                S_IFDIR => new FsEntry("directory", ""),
-                S_IFREG => new FileInfo(path).Length is var n && n <= HashLimit
-                    ? new FsEntry("file", $"{n} bytes, sha256 {Hash(path)[..16]}")
+                PathKind.Absent => null,
+                PathKind.Symlink => new FsEntry("symlink", AtomicFs.ReadLink(path) ?? ""),
+                PathKind.Directory => new FsEntry("directory", ""),
+                PathKind.File => new FileInfo(path).Length is var n && n <= HashLimit
+                    ? new FsEntry("file", $"{n} bytes, sha256 {Hash(path)}")
                     : new FsEntry("file", $"{n} bytes"),
                 _ => new FsEntry("other", ""), // fifo, socket, device: never opened
             };
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SysError)
         {
             return new FsEntry("unreadable", e.Message);
         }
     }
-
-    private const uint S_IFMT = 0xF000, S_IFLNK = 0xA000, S_IFDIR = 0x4000, S_IFREG = 0x8000;
-
-    /// <summary>lstat(2)'s st_mode &amp; S_IFMT, or null when the path does not exist.</summary>
-    private static unsafe uint? FileType(string path)
-    {
-        // glibc x86-64 struct stat: st_dev 8, st_ino 8, st_nlink 8, then st_mode (4 bytes) at 24; 144 in all.
-        var buf = stackalloc byte[256];
-        return lstat(path, buf) == 0 ? *(uint*)(buf + 24) & S_IFMT : null;
-    }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
-    private static unsafe partial int lstat(string path, byte* buf);
 
     private static string Hash(string path)
     {
         try
         {
             using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            return Convert.ToHexStringLower(SHA256.HashData(s));
+            return Convert.ToHexStringLower(SHA256.HashData(s))[..16];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "unreadable"; }
     }

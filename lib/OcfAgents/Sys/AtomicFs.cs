@@ -11,13 +11,26 @@ public enum PathKind { Absent, Symlink, Directory, File, Other }
 /// </summary>
 public static class AtomicFs
 {
-    /// <summary>Classifies a path without following a final symlink (one readlink + one stat).</summary>
-    public static PathKind Kind(string path)
+    /// <summary>
+    /// Classifies a path without following a final symlink: one lstat(2). A fifo, socket or device
+    /// is <see cref="PathKind.Other"/> (never opened as a file). Absent when a component is missing.
+    /// </summary>
+    public static unsafe PathKind Kind(string path)
     {
-        if (ReadLink(path) is not null) return PathKind.Symlink;
-        if (Directory.Exists(path)) return PathKind.Directory;
-        if (File.Exists(path)) return PathKind.File;
-        return Native.Access(path, Native.F_OK) == 0 ? PathKind.Other : PathKind.Absent;
+        var buf = stackalloc byte[Native.StatSize + 112];
+        if (Native.LStat(path, buf) != 0)
+        {
+            var errno = Native.LastErrno;
+            if (errno is Native.ENOENT or Native.ENOTDIR) return PathKind.Absent;
+            throw new SysError("lstat", path, errno);
+        }
+        return (*(uint*)(buf + Native.StatModeOffset) & Native.S_IFMT) switch
+        {
+            Native.S_IFLNK => PathKind.Symlink,
+            Native.S_IFDIR => PathKind.Directory,
+            Native.S_IFREG => PathKind.File,
+            _ => PathKind.Other,
+        };
     }
 
     /// <summary>

@@ -35,6 +35,13 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static unsafe partial nint ReadLink(string path, byte* buf, nint bufsiz);
 
+    /// <summary>lstat(2) into a caller's buffer; glibc x86-64 struct stat has st_mode (4 bytes) at offset 24, 144 bytes in all.</summary>
+    [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial int LStat(string path, byte* buf);
+
+    public const int StatModeOffset = 24, StatSize = 144;
+    public const uint S_IFMT = 0xF000, S_IFLNK = 0xA000, S_IFDIR = 0x4000, S_IFREG = 0x8000;
+
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags);
 

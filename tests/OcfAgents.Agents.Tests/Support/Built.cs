@@ -21,10 +21,7 @@ public static class Built
     /// <summary>Like <see cref="PublicCopy"/>, for any executable (a fixture agent, the harness).</summary>
     public static string PublicCopyOf(string source)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"ocfagents-bin-{Environment.ProcessId}");
-        Directory.CreateDirectory(dir);
-        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
-        var copy = Path.Combine(dir, Path.GetFileName(source));
+        var copy = Path.Combine(PublicDirectory.Value, Path.GetFileName(source));
         lock (typeof(Built))
         {
             if (!File.Exists(copy))
@@ -36,6 +33,15 @@ public static class Built
         }
         return copy;
     }
+
+    // A new directory per test run: a name reused from an earlier run (a recycled PID) would hand
+    // out that run's binaries.
+    private static readonly Lazy<string> PublicDirectory = new(() =>
+    {
+        var dir = Directory.CreateTempSubdirectory("ocfagents-bin-").FullName;
+        File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        return dir;
+    });
 
     private static string Existing(string path, string how) =>
         File.Exists(path) ? path : throw new FileNotFoundException($"{path} is missing: run '{how}' (make test does)");

@@ -131,9 +131,10 @@ public static class FsCompare
             var b = before.Entries.GetValueOrDefault(path) ?? FsSnapshot.Absent;
             var a = after.Entries.GetValueOrDefault(path) ?? FsSnapshot.Absent;
             if (b == a) continue;
-            // A path outside what was walked before (a new subtree's depth) is not evidence.
+            // Only what both walks could see is evidence: a new entry below the depth walked before,
+            // or one missing from a walk cut short at its entry limit, says nothing.
             if (b.Kind == "absent" && !before.Entries.ContainsKey(path) && !ParentSeen(before, path)) continue;
-            if (a.Kind == "absent" && !after.Entries.ContainsKey(path) && !ParentSeen(after, path) && after.Truncated) continue;
+            if (a.Kind == "absent" && !after.Entries.ContainsKey(path) && after.Truncated) continue;
             var loss = b.Kind != "absent" && (a.Kind != b.Kind || b.Kind == "symlink");
             diffs.Add(new FsDifference(path, b, a, loss, named.Contains(path)));
         }

@@ -45,14 +45,7 @@ pgsetup ours 5441
 pgsetup hb 5442
 
 # ---- two xcatd stand-ins (own XCATROOT, ports and pid file each), one xCAT-style CA ---------------
-creds="$work/creds"; mkdir -p "$creds"
-ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
-openssl req -x509 "${ec[@]}" -keyout "$creds/ca.key" -out "$creds/ca.pem" -days 2 -subj "/CN=xCAT CA" 2>/dev/null
-for n in server client; do
-  openssl req "${ec[@]}" -keyout "$creds/$n.key" -out "$creds/$n.csr" -subj "/CN=$n" 2>/dev/null
-  openssl x509 -req -in "$creds/$n.csr" -CA "$creds/ca.pem" -CAkey "$creds/ca.key" -CAcreateserial -out "$creds/$n.pem" -days 2 2>/dev/null
-done
-cat "$creds/client.key" "$creds/client.pem" > "$creds/client-cred.pem"
+creds="$work/creds"; "$here/tests/xcatd-standin/make-credentials" "$creds"
 standin() { # standin NAME FIRST-PORT
   local x="$c/xcat-$1"; mkdir -p "$x/root" "$x/etc"; install -m 0755 "$here/tests/xcatd-standin/xcatd" "$x/xcatd"
   printf '{"port": %s, "iport": %s, "lport": %s, "cert": "%s", "key": "%s", "ca": "%s", "etc": "%s"}\n' \

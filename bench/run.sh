@@ -229,13 +229,7 @@ credentials).
 # xcatd cannot be installed here; the stand-in (tests/xcatd-standin/xcatd) forks the same titled
 # processes and speaks the same TLS protocol, with a private CA made here.
 xd="$work/xcatd"; mkdir -p "$xd/root" "$xd/etc" "$xd/creds"
-ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
-openssl req -x509 "${ec[@]}" -keyout "$xd/creds/ca.key" -out "$xd/creds/ca.pem" -days 2 -subj "/CN=xCAT CA" 2>/dev/null
-for n in server client; do
-  openssl req "${ec[@]}" -keyout "$xd/creds/$n.key" -out "$xd/creds/$n.csr" -subj "/CN=$n" 2>/dev/null
-  openssl x509 -req -in "$xd/creds/$n.csr" -CA "$xd/creds/ca.pem" -CAkey "$xd/creds/ca.key" -CAcreateserial -out "$xd/creds/$n.pem" -days 2 2>/dev/null
-done
-cat "$xd/creds/client.key" "$xd/creds/client.pem" > "$xd/creds/client-cred.pem"
+"$here/tests/xcatd-standin/make-credentials" "$xd/creds"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 xport=$(free_port); xiport=$(free_port); xlport=$(free_port)
 printf '{"port": %s, "iport": %s, "lport": %s, "cert": "%s", "key": "%s", "ca": "%s", "etc": "%s"}\n' \

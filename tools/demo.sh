@@ -52,13 +52,7 @@ vip="$subnet.100"
 # xcatd: the stand-in daemon (tests/xcatd-standin) with xCAT-style credentials (a CA, a server
 # and a root client certificate); each node has its own network, so the real ports 3001-3003.
 x="$dir/xcat"; mkdir -p "$x/opt-xcat"; install -m 0755 "$here/tests/xcatd-standin/xcatd" "$x/xcatd"
-ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
-openssl req -x509 "${ec[@]}" -keyout "$x/ca.key" -out "$x/ca.pem" -days 2 -subj "/CN=xCAT CA" 2>/dev/null
-for c in server:mn.cluster.example client:root; do
-  openssl req "${ec[@]}" -keyout "$x/${c%%:*}.key" -out "$x/${c%%:*}.csr" -subj "/CN=${c#*:}" 2>/dev/null
-  openssl x509 -req -in "$x/${c%%:*}.csr" -CA "$x/ca.pem" -CAkey "$x/ca.key" -CAcreateserial -out "$x/${c%%:*}.pem" -days 2 2>/dev/null
-done
-cat "$x/client.key" "$x/client.pem" > "$x/client-cred.pem"
+"$here/tests/xcatd-standin/make-credentials" "$x"
 printf '{"port": 3001, "iport": 3002, "lport": 3003, "cert": "%s", "key": "%s", "ca": "%s", "etc": "%s"}\n' \
   "$x/server.pem" "$x/server.key" "$x/ca.pem" "$dir/local/etc/xcat" > "$x/opt-xcat/standin.json"
 

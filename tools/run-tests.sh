@@ -5,7 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-dotnet test OcfAgents.sln --nologo -v quiet 2>&1 | tee "$log"
+# minimal: a failed test is printed with its message and stack (quiet would hide why it failed)
+dotnet test OcfAgents.sln --nologo -v quiet --logger "console;verbosity=minimal" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 passed=0; failed=0
 while read -r f p; do

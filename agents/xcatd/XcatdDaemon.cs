@@ -58,6 +58,15 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         catch (IOException) { return null; }
     }
 
+    /// <summary>
+    /// The launcher a start spawned and did not see through: the one recorded, or — when the start
+    /// was killed between spawning it and recording it — an untitled xcatd running with this
+    /// resource's own pid file (`binary -p pidfile`), which nothing else may use.
+    /// </summary>
+    private ProcessIdentity? InterruptedLauncher() =>
+        Recorded(LauncherFile) ?? Launchers().Where(p => CommandLine(p) is var argv && argv.Length >= 3 && argv[^2] == "-p" && argv[^1] == config.PidFile)
+            .Select(ProcessIdentity.Of).FirstOrDefault(id => id is not null);
+
     private void Record(string file, int pid)
     {
         if (ProcessIdentity.Of(pid) is not { } id) return;
@@ -90,7 +99,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         {
             if (Recorded(ListenerFile) is { } orphan && IsListener(orphan.Pid))
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {orphan.Pid}) runs but {config.PidFile} does not name it; stop will stop it");
-            if (Recorded(LauncherFile) is { } launcher)
+            if (InterruptedLauncher() is { } launcher)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's launcher (pid {launcher.Pid}) from an interrupted start is still waiting to start the listener");
             if (Leftovers() is { Pids.Count: > 0 } left)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener is gone but its processes remain: {Titles(left.Pids)}; stop will kill them");
@@ -144,7 +153,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     public OcfResult Start(Deadline deadline)
     {
         if (Preflight() is { IsSuccess: false } bad) return bad;
-        var launcher = Recorded(LauncherFile)?.Pid ?? 0;
+        var launcher = InterruptedLauncher()?.Pid ?? 0;
         var ourChild = false;
         if (launcher > 0)
             log.Info($"xcatd's launcher (pid {launcher}) from an interrupted start is still running; waiting for it");
@@ -186,6 +195,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             try { launcher = Daemon.Spawn([config.Binary, "-p", config.PidFile], env, config.LogFile); }
             catch (IOException e) { return OcfResult.Fail(OcfExit.Generic, $"cannot start xcatd: {e.Message}"); }
             ourChild = true;
+            CrashPoint.Here("spawned the launcher, not yet recorded");
             Record(LauncherFile, launcher);
             log.Info($"started xcatd's launcher (pid {launcher}): {config.Binary} -p {config.PidFile}; console log {config.LogFile}");
             CrashPoint.Here("spawned the launcher");
@@ -266,7 +276,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     public OcfResult Stop(Deadline deadline)
     {
         var listener = PidFileListener() ?? (Recorded(ListenerFile) is { } r && IsListener(r.Pid) ? r : null);
-        var launcher = Recorded(LauncherFile);
+        var launcher = InterruptedLauncher();
         if (config.SystemdUnit is { } unit)
         {
             // systemd stops the unit (TERM, then KILL of its cgroup after TimeoutStopSec); whatever

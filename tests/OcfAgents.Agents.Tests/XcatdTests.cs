@@ -383,6 +383,33 @@ public sealed class XcatdTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The window between spawning the launcher and recording it: a start killed there leaves a
+    /// launcher nothing names. With the stand-in waiting "for the database" the window stays open
+    /// until the next start has looked; that start must adopt the launcher, not spawn a second xcatd.
+    /// </summary>
+    [Fact]
+    public void A_start_killed_before_it_recorded_its_launcher_is_finished_by_the_next_start_which_adopts_that_launcher()
+    {
+        var p = xcatd.Params();
+        Assert.Equal(0, Do("stop").Code); // the boundaries are counted from the state the killed start sees
+        var trace = Run.Agent(Built.WithHooks("xcatd"), "start", p, new() { ["OCFAGENTS_CRASH_TRACE"] = "1" });
+        Assert.True(trace.Code == 0, trace.ToString());
+        var boundary = trace.Stderr.Split('\n').Where(l => l.StartsWith("crash-point ", StringComparison.Ordinal) && l.EndsWith(": spawned the launcher, not yet recorded"))
+            .Select(l => int.Parse(l["crash-point ".Length..l.IndexOf(':')])).Single();
+        Assert.Equal(0, Do("stop").Code);
+
+        xcatd.Set("block", true);
+        KillAt("start", boundary, p, []);
+        xcatd.Set("block", false);
+        var again = Do("start");
+        Assert.True(again.Code == 0, again.ToString());
+        Assert.Contains("from an interrupted start is still running; waiting for it", again.Stderr);
+        Assert.Equal(4, xcatd.Processes().Count); // one listener and its three children, not two xcatds
+        Assert.Equal(0, Do("stop").Code);
+        AssertAllGone();
+    }
+
     [Fact]
     public void A_stop_killed_at_any_step_converges_on_stop_again_with_nothing_left()
     {

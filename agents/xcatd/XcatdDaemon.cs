@@ -336,7 +336,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     /// </summary>
     private void KillAll(int pid, Deadline deadline, int? knownGroup = null)
     {
-        var groups = (pid > 0 ? ProcessIdentity.Descendants(pid) : []).Select(ProcessIdentity.GroupOf)
+        var groups = (pid > 0 ? FreezeTree(pid) : []).Select(ProcessIdentity.GroupOf)
             .Prepend(knownGroup ?? ProcessIdentity.GroupOf(pid)).Where(g => g > 1).Distinct().ToList();
         var members = groups.SelectMany(Members).Distinct().ToList();
         if (ProcessIdentity.Of(pid) is not null && !members.Contains(pid)) members.Add(pid);
@@ -351,6 +351,25 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         if (!deadline.WaitUntil(() => members.All(m => ProcessIdentity.Of(m) is null), TimeSpan.FromMilliseconds(20)))
             log.Warn($"xcatd processes {string.Join(", ", members.Where(m => ProcessIdentity.Of(m) is not null))} survive SIGKILL");
         Daemon.TryReap(pid);
+    }
+
+    /// <summary>
+    /// SIGSTOP to <paramref name="pid"/> and everything below it, rescanning until no new process
+    /// appears: a stopped process cannot fork or leave its group (setsid), and a stopped parent
+    /// keeps its children from being reparented, so the tree found is the whole tree when SIGKILL
+    /// comes. Returns the descendants (SIGKILL ends them stopped or not).
+    /// </summary>
+    private static List<int> FreezeTree(int pid)
+    {
+        Signal.Send(pid, Signal.SIGSTOP);
+        var seen = new HashSet<int>();
+        for (var round = 0; round < 50; round++)
+        {
+            var fresh = ProcessIdentity.Descendants(pid).Where(seen.Add).ToList();
+            if (fresh.Count == 0) break;
+            foreach (var p in fresh) Signal.Send(p, Signal.SIGSTOP);
+        }
+        return [.. seen];
     }
 
     private static string Titles(IEnumerable<int> pids) =>

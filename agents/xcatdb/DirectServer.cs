@@ -169,6 +169,9 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
         {
             if (before is { Pid: > 0 } other)
             {
+                // A server SIGKILLed a moment ago: its main thread already reads Z (no cwd, so not
+                // "ours") while its other threads still close its files and its port.
+                deadline.WaitUntil(() => !ProcessIdentity.LeaderExited(other.Pid), TimeSpan.FromMilliseconds(20));
                 var alive = ProcessAlive(other.Pid);
                 if (alive && ProcessNames.Contains(other.Comm))
                     return OcfResult.Fail(OcfExit.Generic, $"{PidFile} names pid {other.Pid}, a running {other.Comm} of another data directory; stop it, or remove the file after checking");

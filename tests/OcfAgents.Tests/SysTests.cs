@@ -134,6 +134,39 @@ public class ProcessTests
     }
 
     [Fact]
+    public void A_process_whose_main_thread_exited_is_alive_until_its_last_thread_ends()
+    {
+        // The main thread leaves with pthread_exit (state Z) while a second thread still runs,
+        // as a multi-threaded server's leader does for a moment after SIGKILL.
+        var dir = Directory.CreateTempSubdirectory("threads").FullName;
+        var release = Path.Combine(dir, "release");
+        var script = $$"""
+            import ctypes, os, threading, time
+            def worker():
+                while not os.path.exists({{System.Text.Json.JsonSerializer.Serialize(release)}}): time.sleep(0.01)
+            threading.Thread(target=worker).start()
+            ctypes.CDLL(None).pthread_exit(None)
+            """;
+        using var p = System.Diagnostics.Process.Start("python3", ["-c", script]);
+        try
+        {
+            Assert.True(Deadline.After(TimeSpan.FromSeconds(12)).WaitUntil(() => File.ReadAllText($"/proc/{p.Id}/stat").Split(") ")[1].StartsWith('Z'), TimeSpan.FromMilliseconds(10)),
+                "the main thread did not exit");
+            Assert.NotNull(ProcessIdentity.Of(p.Id));
+            Assert.True(ProcessIdentity.LeaderExited(p.Id));
+            File.WriteAllText(release, "");
+            Assert.True(Deadline.After(TimeSpan.FromSeconds(12)).WaitUntil(() => ProcessIdentity.Of(p.Id) is null, TimeSpan.FromMilliseconds(10)),
+                "still alive after its last thread ended");
+            Assert.False(ProcessIdentity.LeaderExited(p.Id));
+        }
+        finally
+        {
+            File.WriteAllText(release, "");
+            p.WaitForExit();
+        }
+    }
+
+    [Fact]
     public void A_deadline_leaves_a_margin_before_the_timeout()
     {
         Assert.Equal(TimeSpan.FromSeconds(18), Deadline.After(TimeSpan.FromSeconds(20)).Budget);

@@ -22,8 +22,34 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
         var rest = stat[(close + 2)..].Split(' ');
         if (rest.Length < 20 || !ulong.TryParse(rest[19], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
             return null;
-        if (rest[0] == "Z") return null; // a zombie is dead for every purpose of ours
+        if (rest[0] == "Z" && !OtherThreadsLive(pid)) return null; // a zombie is dead for every purpose of ours
         return new ProcessIdentity(pid, start);
+    }
+
+    /// <summary>
+    /// A thread-group leader shows state Z as soon as it has exited, while the group's other
+    /// threads may still run — or, after a SIGKILL, still be tearing down and holding the process's
+    /// files and listening sockets (a multi-threaded mariadbd's port stayed bound after its leader
+    /// read Z, and a start that took the server for gone found the port taken). The process ends
+    /// when /proc/PID/task lists no thread but the leader.
+    /// </summary>
+    /// <summary>True while PID's main thread has exited (state Z) and other threads of it remain: on its way out, or a process living on without its main thread.</summary>
+    public static bool LeaderExited(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat.AsSpan(stat.LastIndexOf(')') + 2).StartsWith("Z") && OtherThreadsLive(pid);
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    private static bool OtherThreadsLive(int pid)
+    {
+        try { return Directory.EnumerateDirectories($"/proc/{pid}/task").Any(t => Path.GetFileName(t) != pid.ToString(CultureInfo.InvariantCulture)); }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     public bool IsAlive => Of(Pid) is { } now && now.StartTime == StartTime;

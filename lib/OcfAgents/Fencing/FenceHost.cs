@@ -50,8 +50,8 @@ public static class FenceHost
 
     public static int Main(FenceDevice device, string[] args)
     {
-        var stdout = new StreamWriter(new FdStream(1), new UTF8Encoding(false), 8192) { AutoFlush = false };
-        var stderr = new StreamWriter(new FdStream(2), new UTF8Encoding(false), 4096) { AutoFlush = true };
+        var stdout = new FdWriter(1, autoFlush: false);
+        var stderr = new FdWriter(2, autoFlush: true);
         try
         {
             var env = Ocf.OcfHost.ReadEnvironment();

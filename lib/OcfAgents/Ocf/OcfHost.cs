@@ -52,8 +52,8 @@ public static class OcfHost
         {
             // File descriptors 1 and 2 directly, not System.Console: Console's first use installs
             // terminal signal handling and starts a thread, a measurable share of every monitor.
-            var stdout = new StreamWriter(new FdStream(1), new UTF8Encoding(false), 16384) { AutoFlush = false };
-            var stderr = new StreamWriter(new FdStream(2), new UTF8Encoding(false), 4096) { AutoFlush = true };
+            var stdout = new FdWriter(1, autoFlush: false);
+            var stderr = new FdWriter(2, autoFlush: true);
             var code = Run(agent, args, ReadEnvironment(), stdout, stderr, options ?? new HostOptions());
             stdout.Flush();
             return code;

@@ -26,6 +26,9 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
         return new ProcessIdentity(pid, start);
     }
 
+    /// <summary>True while PID's main thread has exited (state Z) and other threads of it remain: on its way out, or a process living on without its main thread.</summary>
+    public static bool LeaderExited(int pid) => StateOf(pid) == 'Z' && OtherThreadsLive(pid);
+
     /// <summary>
     /// A thread-group leader shows state Z as soon as it has exited, while the group's other
     /// threads may still run — or, after a SIGKILL, still be tearing down and holding the process's
@@ -33,23 +36,24 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
     /// read Z, and a start that took the server for gone found the port taken). The process ends
     /// when /proc/PID/task lists no thread but the leader.
     /// </summary>
-    /// <summary>True while PID's main thread has exited (state Z) and other threads of it remain: on its way out, or a process living on without its main thread.</summary>
-    public static bool LeaderExited(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat.AsSpan(stat.LastIndexOf(')') + 2).StartsWith("Z") && OtherThreadsLive(pid);
-        }
-        catch (IOException) { return false; }
-        catch (UnauthorizedAccessException) { return false; }
-    }
-
     private static bool OtherThreadsLive(int pid)
     {
         try { return Directory.EnumerateDirectories($"/proc/{pid}/task").Any(t => Path.GetFileName(t) != pid.ToString(CultureInfo.InvariantCulture)); }
         catch (IOException) { return false; }
         catch (UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>Field 3 (state) of /proc/PID/stat, '\0' when the process is gone.</summary>
+    private static char StateOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var at = stat.LastIndexOf(')') + 2;
+            return at >= 2 && at < stat.Length ? stat[at] : '\0';
+        }
+        catch (IOException) { return '\0'; }
+        catch (UnauthorizedAccessException) { return '\0'; }
     }
 
     public bool IsAlive => Of(Pid) is { } now && now.StartTime == StartTime;

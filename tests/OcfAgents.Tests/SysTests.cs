@@ -108,6 +108,25 @@ public class ProcessTests
     }
 
     [Fact]
+    public async Task A_command_returns_its_output_even_while_the_thread_pool_is_busy()
+    {
+        // Every pool thread blocked for 3 s, as blocking tests (or agent code) can do: the output
+        // must not depend on the pool getting round to it within the grace after the exit.
+        using var release = new ManualResetEventSlim();
+        var blockers = Enumerable.Range(0, Environment.ProcessorCount * 8).Select(_ => Task.Run(() => release.Wait(3000))).ToArray();
+        try
+        {
+            var r = ProcessRunner.Run(new ProcessSpec(["cat"]) { StandardInput = "hello" }, Deadline.After(TimeSpan.FromSeconds(10)));
+            Assert.Equal("hello", r.Stdout);
+        }
+        finally
+        {
+            release.Set();
+            await Task.WhenAll(blockers);
+        }
+    }
+
+    [Fact]
     public void A_command_past_the_deadline_is_killed_and_reported_as_timed_out()
     {
         var r = ProcessRunner.Run(new ProcessSpec(["sleep", "30"]), Deadline.After(TimeSpan.FromMilliseconds(700)));

@@ -33,8 +33,8 @@ public static class ProcessRunner
                 throw new ArgumentException($"refusing to put a secret on the command line of {spec.Argv[0]}");
 
         using var p = Start(spec.Argv, spec);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = new Drain(p.StandardOutput);
+        var stderr = new Drain(p.StandardError);
         try
         {
             if (spec.StandardInput is not null) p.StandardInput.Write(spec.StandardInput);
@@ -48,9 +48,34 @@ public static class ProcessRunner
             try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
             p.WaitForExit(1000);
         }
-        var outText = stdout.Wait(1000) ? stdout.Result : "";
-        var errText = stderr.Wait(1000) ? stderr.Result : "";
-        return new ProcessResult(timedOut ? -1 : p.ExitCode, outText, errText, timedOut);
+        // After the exit the pipes end at once, unless a child the command left behind holds them.
+        return new ProcessResult(timedOut ? -1 : p.ExitCode, stdout.Text(1000), stderr.Text(1000), timedOut);
+    }
+
+    /// <summary>
+    /// One pipe read to its end on a thread of its own. ReadToEndAsync finishes on the thread pool,
+    /// and a busy pool delayed it past the 1 s grace after the exit: `cat` with stdin "hello" came
+    /// back with an empty stdout (a CI run, under the parallel test load) — an agent would have
+    /// taken that for the command's real answer.
+    /// </summary>
+    private sealed class Drain
+    {
+        private readonly Thread _thread;
+        private string _text = "";
+
+        public Drain(StreamReader reader)
+        {
+            _thread = new Thread(() =>
+            {
+                try { _text = reader.ReadToEnd(); }
+                catch (IOException) { }
+                catch (ObjectDisposedException) { }
+            }, maxStackSize: 256 * 1024) { IsBackground = true };
+            _thread.Start();
+        }
+
+        /// <summary>Everything read, or "" when the pipe is still open after <paramref name="graceMs"/>.</summary>
+        public string Text(int graceMs) => _thread.Join(graceMs) ? _text : "";
     }
 
     /// <summary>

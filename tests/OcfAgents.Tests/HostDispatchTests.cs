@@ -150,6 +150,14 @@ public class HostDispatchTests
     }
 
     [Fact]
+    public void A_reason_over_several_lines_becomes_one_exit_reason_line_with_the_breaks_as_spaces()
+    {
+        var agent = new TestAgent { OnStart = _ => OcfResult.Fail(OcfExit.Generic, "disk\r\nfull\non\u2028/HA-data\u0085now\rtoo\fend") };
+        var r = HostRun.Of(agent, ["start"]);
+        Assert.Equal(["ocf-exit-reason:disk full on /HA-data now too end"], r.ExitReasons);
+    }
+
+    [Fact]
     public void An_exception_in_an_action_becomes_exit_1_with_a_reason_not_a_crash()
     {
         var agent = new TestAgent { OnStart = _ => throw new InvalidOperationException("boom") };

@@ -10,6 +10,13 @@ public class PathTextTests
     [InlineData("/", "/")]
     [InlineData("//", "/")]
     [InlineData("a/./b", "a/b")]
+    [InlineData("/install", "/install")]
+    [InlineData("/var/lib/pgsql/", "/var/lib/pgsql")]
+    [InlineData("/etc/xcat/.", "/etc/xcat")]
+    [InlineData("/./root/.xcat", "/root/.xcat")]
+    [InlineData(".", ".")]
+    [InlineData("./", ".")]
+    [InlineData("/a/../b", "/a/../b")]
     public void Normalisation_collapses_slashes_and_dots_only(string raw, string expected) =>
         Assert.Equal(expected, PathText.Normalize(raw));
 
@@ -20,8 +27,20 @@ public class PathTextTests
     [InlineData("/srv/a.b", "/srv/aXb", false)]
     [InlineData("/srv/install2", "/srv/install", false)]
     [InlineData("/anything", "/", true)]
+    [InlineData("/srv/install//x/", "/srv/install/", true)]
+    [InlineData("/srv", "/srv/install", false)]
     public void Paths_are_compared_as_paths_never_as_patterns(string inner, string outer, bool within) =>
         Assert.Equal(within, PathText.IsWithin(inner, outer));
+
+    [Theory]
+    [InlineData("/a/../b", true)]
+    [InlineData("/..", true)]
+    [InlineData("..", true)]
+    [InlineData("/a/..b", false)]
+    [InlineData("/a/b..", false)]
+    [InlineData("/a/.../b", false)]
+    public void Only_a_whole_dot_dot_component_counts_as_dot_dot(string path, bool expected) =>
+        Assert.Equal(expected, PathText.HasDotDot(path));
 
     [Fact]
     public void A_relative_link_text_is_resolved_against_the_links_directory() =>
@@ -226,10 +245,77 @@ public class LogTests
         Assert.Contains("shown", stderr.ToString());
     }
 
+    private sealed class CountsFormatting
+    {
+        public int Count;
+        public override string ToString() { Count++; return "state"; }
+    }
+
+    [Fact]
+    public void A_formatted_debug_line_costs_nothing_unless_debugging_is_asked_for()
+    {
+        var stderr = new StringWriter();
+        var value = new CountsFormatting();
+        new Log("a", stderr, new Dictionary<string, string>()).Debug($"monitor: {value}");
+        Assert.Equal(0, value.Count);
+        Assert.Equal("", stderr.ToString());
+        new Log("a", stderr, new Dictionary<string, string> { ["HA_debug"] = "1" }).Debug($"monitor: {value}");
+        Assert.Equal(1, value.Count);
+        Assert.Contains("DEBUG: monitor: state", stderr.ToString());
+    }
+
     [Fact]
     public void An_unwritable_log_file_never_breaks_an_action()
     {
         var log = new Log("a", new StringWriter(), new Dictionary<string, string> { ["HA_LOGFILE"] = "/nonexistent/dir/ha.log" });
         log.Info("still fine");
+    }
+}
+
+public class FdWriterTests
+{
+    [Fact]
+    public void Output_reaches_the_descriptor_as_UTF8_with_a_surrogate_pair_split_across_writes_intact()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"fdwriter-{Guid.NewGuid():N}");
+        try
+        {
+            using (var fs = new FileStream(file, FileMode.CreateNew, FileAccess.Write))
+            {
+                var fd = (int)fs.SafeFileHandle.DangerousGetHandle();
+                var w = new FdWriter(fd, autoFlush: false);
+                w.Write("/HA-data é ");
+                w.Write('\uD83D');
+                w.Write('\uDE00');
+                w.WriteLine(" done");
+                Assert.Equal(0, new FileInfo(file).Length);
+                w.Flush();
+                // The descriptor's own offset moved: a second writer on it appends, as the shell's next command would.
+                var after = new FdWriter(fd, autoFlush: true);
+                after.Write("next");
+            }
+            Assert.Equal("/HA-data é \U0001F600 done\nnext", File.ReadAllText(file));
+        }
+        finally { File.Delete(file); }
+    }
+}
+
+public class ProcessEnvironmentTests
+{
+    [Fact]
+    public void The_process_environment_answers_single_names_and_lists_every_variable()
+    {
+        var name = $"OCF_RESKEY_test_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(name, "/HA-data");
+        try
+        {
+            var env = new ProcessEnvironment();
+            Assert.True(env.TryGetValue(name, out var value));
+            Assert.Equal("/HA-data", value);
+            Assert.False(env.ContainsKey(name + "_absent"));
+            Assert.Contains(new KeyValuePair<string, string>(name, "/HA-data"), env);
+            Assert.Equal(Environment.GetEnvironmentVariables().Count, env.Count);
+        }
+        finally { Environment.SetEnvironmentVariable(name, null); }
     }
 }

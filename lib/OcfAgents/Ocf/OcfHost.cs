@@ -54,7 +54,8 @@ public static class OcfHost
             // terminal signal handling and starts a thread, a measurable share of every monitor.
             var stdout = new FdWriter(1, autoFlush: false);
             var stderr = new FdWriter(2, autoFlush: true);
-            var code = Run(agent, args, ReadEnvironment(), stdout, stderr, options ?? new HostOptions());
+            options ??= new HostOptions();
+            var code = Describe(agent, args, stdout, options) ?? Run(agent, args, ReadEnvironment(), stdout, stderr, options);
             stdout.Flush();
             return code;
         }
@@ -66,19 +67,16 @@ public static class OcfHost
         }
     }
 
-    public static Dictionary<string, string> ReadEnvironment()
-    {
-        var env = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
-            if (e.Key is string k && e.Value is string v) env[k] = v;
-        return env;
-    }
+    public static IReadOnlyDictionary<string, string> ReadEnvironment() => new ProcessEnvironment();
 
-    public static int Run<TConfig>(ResourceAgent<TConfig> agent, string[] args,
-        IReadOnlyDictionary<string, string> env, TextWriter stdout, TextWriter stderr, HostOptions options)
+    /// <summary>
+    /// meta-data, usage and the man page: answered from the declarations alone, before the
+    /// environment is read (Pacemaker runs meta-data as hacluster with a bare environment, and
+    /// often: every probe round on every node). Null for every other action.
+    /// </summary>
+    public static int? Describe<TConfig>(ResourceAgent<TConfig> agent, string[] args, TextWriter stdout, HostOptions options)
     {
-        var action = args.Length > 0 ? args[0] : "";
-        switch (action)
+        switch (args.Length > 0 ? args[0] : "")
         {
             case "meta-data":
                 stdout.Write(MetaData.Generate(agent));
@@ -89,7 +87,16 @@ public static class OcfHost
             case "manpage":
                 stdout.Write(ManPage.Roff(agent, options.Provider));
                 return 0;
+            default:
+                return null;
         }
+    }
+
+    public static int Run<TConfig>(ResourceAgent<TConfig> agent, string[] args,
+        IReadOnlyDictionary<string, string> env, TextWriter stdout, TextWriter stderr, HostOptions options)
+    {
+        if (Describe(agent, args, stdout, options) is { } described) return described;
+        var action = args.Length > 0 ? args[0] : "";
 
         var instance = Get(env, "OCF_RESOURCE_INSTANCE");
         var log = new Log(instance is null ? agent.Name : $"{agent.Name}({instance})", stderr, env);
@@ -274,9 +281,31 @@ public static class OcfHost
     public static string ExitReasonLine(IReadOnlyDictionary<string, string> env, string reason)
     {
         var prefix = Get(env, "OCF_EXIT_REASON_PREFIX") ?? "ocf-exit-reason:";
-        var oneLine = reason.ReplaceLineEndings(" ").Trim();
+        var oneLine = OneLine(reason).Trim();
         if (oneLine.Length > MaxExitReasonLength) oneLine = oneLine[..(MaxExitReasonLength - 3)] + "...";
         return prefix + oneLine;
+    }
+
+    /// <summary>
+    /// Every line break (CR, LF, CRLF, NEL, LS, PS, FF — the set string.ReplaceLineEndings knows)
+    /// becomes one space. A loop of our own: ReplaceLineEndings builds a SearchValues table on
+    /// first use, which brings up the shared ArrayPool and a random generator seeded from
+    /// /dev/urandom — on every action, since the watchdog's line is made before the action runs.
+    /// </summary>
+    private static string OneLine(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is '\r' or '\n' or '\f' or '\u0085' or '\u2028' or '\u2029')
+            {
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+                sb.Append(' ');
+            }
+            else sb.Append(c);
+        }
+        return sb.ToString();
     }
 
     /// <summary>

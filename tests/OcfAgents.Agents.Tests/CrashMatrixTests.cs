@@ -118,4 +118,28 @@ public class CrashMatrixTests
         Assert.Equal(0, Run.Agent(Release, "stop", tree.Params()).Code);
         tree.AssertDeactivated();
     }
+
+    /// <summary>
+    /// The release binary (NativeAOT) on shared storage that stops answering: every link is in
+    /// place, but stat(2) of a target waits forever on a FUSE mount whose server never replies.
+    /// The deadline, not Pacemaker's SIGKILL, ends the monitor, with a reason an admin can act on.
+    /// </summary>
+    [Fact]
+    public void A_monitor_on_hung_shared_storage_answers_with_a_timeout_reason_before_Pacemakers_timeout()
+    {
+        var tree = new SharedTree();
+        Assert.Equal(0, Run.Agent(Release, "start", tree.Params()).Code);
+        var hung = new[] { "unshare", "--mount", "--propagation", "private", "python3",
+            Path.Combine(Built.RepoRoot, "tests", "OcfAgents.Agents.Tests", "Support", "hung-storage.py"), tree.Root, "--" };
+        var r = Run.Agent(Release, "monitor", tree.Params(), new()
+        {
+            ["OCF_RESKEY_CRM_meta_timeout"] = "3000", ["OCF_RESKEY_CRM_meta_interval"] = "10000",
+        }, limit: TimeSpan.FromSeconds(30), wrapper: hung);
+        Assert.False(r.Killed, r.ToString());
+        Assert.True(r.Code == 1, r.ToString());
+        Assert.Equal("monitor timed out after 3s (deadline before Pacemaker's timeout)", r.ExitReason);
+        Assert.Equal(0, Run.Agent(Release, "monitor", tree.Params()).Code);
+        Assert.Equal(0, Run.Agent(Release, "stop", tree.Params()).Code);
+        tree.AssertDeactivated();
+    }
 }

@@ -326,20 +326,10 @@ public static class OcfHost
         };
     }
 
-    private static void ArmWatchdog(Deadline deadline, IReadOnlyDictionary<string, string> env, string action)
-    {
-        var line = ExitReasonLine(env, $"{action} timed out after {MetaData.Seconds(deadline.Timeout)} (deadline before Pacemaker's timeout)") + "\n";
-        // One sleeping background thread with a small stack rather than a Timer: a Timer brings
-        // up the thread pool, and a default 1.5 MB stack costs start-up time on every monitor
-        // (bench/RESULTS.md). 64 KiB is ample for a sleep, a write(2) and _exit(2).
-        var budget = deadline.Budget;
-        new Thread(() =>
-        {
-            Thread.Sleep(budget);
-            Native.WriteRaw(2, line);
-            Native.Exit((int)OcfExit.Generic);
-        }, maxStackSize: 64 * 1024) { IsBackground = true }.Start();
-    }
+    private static void ArmWatchdog(Deadline deadline, IReadOnlyDictionary<string, string> env, string action) =>
+        Watchdog.Arm(deadline.Budget,
+            ExitReasonLine(env, $"{action} timed out after {MetaData.Seconds(deadline.Timeout)} (deadline before Pacemaker's timeout)") + "\n",
+            (int)OcfExit.Generic);
 
     internal static string? Get(IReadOnlyDictionary<string, string> env, string key) =>
         env.TryGetValue(key, out var v) && v.Length > 0 ? v : null;

@@ -72,9 +72,10 @@ public sealed record AgentResult(int Code, string Stdout, string Stderr, bool Ki
 public static class Run
 {
     public static AgentResult Agent(string binary, string action, Dictionary<string, string> reskeys,
-        Dictionary<string, string>? env = null, string? asUser = null, TimeSpan? limit = null, string? workDir = null)
+        Dictionary<string, string>? env = null, string? asUser = null, TimeSpan? limit = null, string? workDir = null,
+        IReadOnlyList<string>? wrapper = null)
     {
-        var argv = new List<string>();
+        var argv = new List<string>(wrapper ?? []);
         if (asUser is not null) argv.AddRange(["setpriv", $"--reuid={asUser}", $"--regid={(asUser == "nobody" ? "nogroup" : asUser)}", "--clear-groups"]);
         argv.AddRange([binary, action]);
         var psi = new ProcessStartInfo(argv[0])

@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue libxml2-utils hyperfine util-linux python3
           fence-agents gnutls-bin openipmi ipmitool postgresql-15 sqlite3 mariadb-server mariadb-client openssl
           nfs-kernel-server nfs-ganesha nfs-ganesha-vfs libnfs-utils dbus openssh-server openssh-client rsync rpm man-db
-          kmod psmisc iproute2 procps)
+          kmod psmisc iproute2 procps strace)
 # kmod, psmisc: ocf:heartbeat:Filesystem exits 5 (not installed) on every action, probes included,
 # unless modprobe and fuser are on PATH; neither package is pulled in by resource-agents.
 missing=()

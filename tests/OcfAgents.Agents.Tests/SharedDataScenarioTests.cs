@@ -320,4 +320,33 @@ public class SharedDataScenarioTests
         Assert.Contains(lines, l => l.Contains($"INFO: {tree.Paths[1]}: linked to {tree.Target(tree.Paths[1])}"));
         Assert.Contains(lines, l => l.Contains("INFO: start: running, verified by monitor"));
     }
+
+    /// <summary>
+    /// shareddata is linked statically against glibc (agents/shareddata/shareddata.csproj). That
+    /// is safe only while no action reaches a glibc function that loads shared libraries at run
+    /// time (NSS: user, group, host lookups): under strace, every action of a full life cycle
+    /// opens no shared object, and the binary asks for no program interpreter.
+    /// </summary>
+    [Fact]
+    public void Shareddata_is_one_static_executable_that_loads_no_shared_library_in_any_action()
+    {
+        var headers = Run.Command(["readelf", "--program-headers", "--wide", Agent]);
+        Assert.True(headers.Code == 0, headers.ToString());
+        Assert.DoesNotContain("INTERP", headers.Stdout);
+        Assert.DoesNotContain("DYNAMIC", headers.Stdout);
+
+        var tree = new SharedTree();
+        var trace = Path.Combine(tree.Base, "strace");
+        var actions = new[] { "meta-data", "validate-all", "monitor", "start", "monitor", "stop", "manpage" };
+        foreach (var (action, i) in actions.Select((a, i) => (a, i)))
+        {
+            var r = Run.Agent(Agent, action, tree.Params(), action == "monitor" && i > 3 ? Recurring(10) : null,
+                wrapper: ["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", $"{trace}.{i}"]);
+            Assert.True(r.Code is 0 or 7, $"{action}: {r}");
+            var opened = File.ReadAllLines($"{trace}.{i}");
+            Assert.NotEmpty(opened);
+            Assert.DoesNotContain(opened, l => l.Contains(".so\"") || l.Contains(".so."));
+        }
+        tree.AssertDeactivated();
+    }
 }

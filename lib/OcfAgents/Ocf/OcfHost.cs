@@ -9,7 +9,7 @@ namespace OcfAgents.Ocf;
 public sealed record HostOptions
 {
     /// <summary>
-    /// At the deadline, print the exit reason and _exit(1) from a watchdog thread. On for real
+    /// At the deadline, print the exit reason and _exit(1) from a POSIX timer (Sys/Watchdog). On for real
     /// agents; tests of the host turn it off and read the cooperative answer instead.
     /// </summary>
     public bool HardDeadline { get; init; } = true;

@@ -81,6 +81,9 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "free")]
     public static partial void Free(nint p);
 
+    [LibraryImport("libc", EntryPoint = "getrandom", SetLastError = true)]
+    public static unsafe partial nint GetRandom(byte* buffer, nint length, uint flags);
+
     [LibraryImport("libc", EntryPoint = "_exit")]
     public static partial void Exit(int status);
 

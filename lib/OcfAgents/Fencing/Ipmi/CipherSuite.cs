@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace OcfAgents.Fencing.Ipmi;
 
 /// <summary>
@@ -35,7 +33,7 @@ public sealed class CipherSuite
     public static CipherSuite? ById(int id) => id switch { 3 => Suite3, 17 => Suite17, _ => null };
 
     public byte[] Hmac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data) =>
-        Id == 17 ? HMACSHA256.HashData(key, data) : HMACSHA1.HashData(key, data);
+        Id == 17 ? Sha.HmacSha256(key, data) : Sha.HmacSha1(key, data);
 
     /// <summary>K_UID / K_G: the password or BMC key as a 20-byte, zero-padded key (IPMI v2.0 §13.31).</summary>
     public static byte[] Key20(ReadOnlySpan<byte> secret)
@@ -82,19 +80,15 @@ public sealed class SessionKeys
         data.CopyTo(plain);
         for (var i = 0; i < padLen; i++) plain[data.Length + i] = (byte)(i + 1);
         plain[^1] = (byte)padLen;
-        var iv = RandomNumberGenerator.GetBytes(16);
-        using var aes = Aes.Create();
-        aes.Key = AesKey;
-        return [.. iv, .. aes.EncryptCbc(plain, iv, PaddingMode.None)];
+        var iv = OcfAgents.Sys.SecureRandom.Bytes(16);
+        return [.. iv, .. AesCbc128.Encrypt(AesKey, iv, plain)];
     }
 
     public byte[] Decrypt(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < 32 || payload.Length % 16 != 0)
             throw new IpmiProtocolException($"encrypted payload of {payload.Length} bytes is not IV + whole AES blocks");
-        using var aes = Aes.Create();
-        aes.Key = AesKey;
-        var plain = aes.DecryptCbc(payload[16..], payload[..16], PaddingMode.None);
+        var plain = AesCbc128.Decrypt(AesKey, payload[..16], payload[16..]);
         var padLen = plain[^1];
         if (padLen > 15 || padLen + 1 > plain.Length) throw new IpmiProtocolException("confidentiality pad length is out of range");
         for (var i = 0; i < padLen; i++)

@@ -212,7 +212,7 @@ public sealed class IpmiSession : IDisposable
         var tempId = BinaryPrimitives.ReadUInt32LittleEndian(challenge);
 
         // Activate Session is the first authenticated message: temporary session id, sequence 0.
-        var initialOut = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
+        var initialOut = SecureRandom.NonZeroId();
         var activateData = new byte[22];
         activateData[0] = _authType;
         activateData[1] = (byte)_target.Privilege;
@@ -276,8 +276,8 @@ public sealed class IpmiSession : IDisposable
 
         // Open Session Request (§13.17): tag | max privilege (0: highest the algorithms allow) |
         // reserved(2) | console session id(4) | auth, integrity, confidentiality payloads (8 each).
-        _consoleId = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue);
-        var tag = (byte)RandomNumberGenerator.GetInt32(0, 256);
+        _consoleId = SecureRandom.NonZeroId();
+        var tag = SecureRandom.Bytes(1)[0];
         var open = new byte[32];
         open[0] = tag;
         BinaryPrimitives.WriteUInt32LittleEndian(open.AsSpan(4), _consoleId);
@@ -297,7 +297,7 @@ public sealed class IpmiSession : IDisposable
 
         // RAKP Message 1 (§13.20): tag | reserved(3) | BMC session id(4) | Rm(16) | role | reserved(2) |
         // user name length | user name. Role bit 4 = name-only lookup.
-        var rm = RandomNumberGenerator.GetBytes(16);
+        var rm = SecureRandom.Bytes(16);
         var role = (byte)(0x10 | (byte)_target.Privilege);
         tag++;
         var rakp1 = new byte[28 + user.Length];

@@ -85,13 +85,15 @@ PY
 
 # ---- fencing: fence_ipmi against fence_ipmilan and ipmitool, all on the same ipmi_sim -------------
 # The simulator as in tests/…/Support/IpmiSim.cs (DESIGN.md §5): loopback UDP, power in a state file.
+# Its chassis script reads the state with the shell's own `read`, not cat: every Get Chassis Status
+# runs it, and an exec costs ~2 ms on this machine — simulator time that both sides would pay.
 sim="$work/ipmisim"; mkdir -p "$sim/state"; echo 1 > "$sim/state/power"
 port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat > "$sim/chassis.sh" <<'SH'
 #!/bin/sh
 d=$1; shift
 case "$1" in
-get) echo "power:$(cat "$d/power")";;
+get) read -r p < "$d/power"; echo "power:$p";;
 set) [ "$2" = power ] && echo "$3" > "$d/power"; [ "$2" = shutdown ] && echo 0 > "$d/power"; :;;
 esac
 SH

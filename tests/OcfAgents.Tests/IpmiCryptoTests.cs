@@ -5,7 +5,7 @@ using OcfAgents.Fencing.Ipmi;
 namespace OcfAgents.Tests;
 
 /// <summary>
-/// fence_ipmi's own SHA-1, SHA-256, HMAC and AES-128-CBC: the published test vectors, and the
+/// fence_ipmi's own MD5, SHA-1, SHA-256, HMAC and AES-128-CBC: the published test vectors, and the
 /// same answers as OpenSSL (System.Security.Cryptography on Linux) for random keys and messages of
 /// every length around the block boundaries.
 /// </summary>
@@ -28,6 +28,16 @@ public class IpmiCryptoTests
     public void Sha256_gives_the_FIPS_180_example_digests(string message, string digest) =>
         Assert.Equal(digest, Convert.ToHexStringLower(Sha.Sha256(Ascii(message))));
 
+    [Theory]
+    [InlineData("", "d41d8cd98f00b204e9800998ecf8427e")]
+    [InlineData("a", "0cc175b9c0f1b6a831c399e269772661")]
+    [InlineData("abc", "900150983cd24fb0d6963f7d28e17f72")]
+    [InlineData("message digest", "f96b697d7cb7938d525a2f31aaf161d0")]
+    [InlineData("abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b")]
+    [InlineData("12345678901234567890123456789012345678901234567890123456789012345678901234567890", "57edf4a22be3c955ac49da2e2107b67a")]
+    public void Md5_gives_the_RFC_1321_test_suite_digests(string message, string digest) =>
+        Assert.Equal(digest, Convert.ToHexStringLower(Md5.Hash(Ascii(message))));
+
     [Fact]
     public void Hmac_gives_the_RFC_2202_and_RFC_4231_results_including_a_key_longer_than_a_block()
     {
@@ -41,7 +51,7 @@ public class IpmiCryptoTests
     }
 
     [Fact]
-    public void Hashes_and_hmacs_agree_with_OpenSSL_for_every_length_around_the_block_boundaries()
+    public void Digests_and_hmacs_agree_with_OpenSSL_for_every_length_around_the_block_boundaries()
     {
         var random = new Random(20261129);
         foreach (var length in Enumerable.Range(0, 200).Concat([255, 256, 257, 1000, 4096]))
@@ -50,6 +60,7 @@ public class IpmiCryptoTests
             random.NextBytes(message);
             var key = new byte[random.Next(0, 150)];
             random.NextBytes(key);
+            Assert.Equal(MD5.HashData(message), Md5.Hash(message));
             Assert.Equal(SHA1.HashData(message), Sha.Sha1(message));
             Assert.Equal(SHA256.HashData(message), Sha.Sha256(message));
             Assert.Equal(HMACSHA1.HashData(key, message), Sha.HmacSha1(key, message));

@@ -241,7 +241,7 @@ public sealed class IpmiSession : IDisposable
         if (_authType == AuthType.None) return [];
         var id = new byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(id, sessionId);
         var sq = new byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(sq, seq);
-        return MD5.HashData([.. _password16, .. id, .. message, .. sq, .. _password16]);
+        return Md5.Hash([.. _password16, .. id, .. message, .. sq, .. _password16]);
     }
 
     private static string AuthName(byte t) => t switch { AuthType.Md5 => "MD5", AuthType.Password => "straight password", AuthType.None => "none", _ => $"type {t}" };

@@ -17,8 +17,8 @@ public static class Sha
 {
     public const int BlockLength = 64;
 
-    public static byte[] Sha1(ReadOnlySpan<byte> message) => Digest(message, Sha1State.Initial, 20, Sha1Block);
-    public static byte[] Sha256(ReadOnlySpan<byte> message) => Digest(message, Sha256State.Initial, 32, Sha256Block);
+    public static byte[] Sha1(ReadOnlySpan<byte> message) => Digest(message, Sha1State.Initial, 20, Sha1Block, bigEndian: true);
+    public static byte[] Sha256(ReadOnlySpan<byte> message) => Digest(message, Sha256State.Initial, 32, Sha256Block, bigEndian: true);
 
     /// <summary>HMAC(K, m) = H((K0 ⊕ opad) | H((K0 ⊕ ipad) | m)); K0 is K, hashed first when longer than a block, zero-padded.</summary>
     public static byte[] HmacSha1(ReadOnlySpan<byte> key, ReadOnlySpan<byte> message) => Hmac(key, message, Sha1);
@@ -42,14 +42,14 @@ public static class Sha
         return hash(outer);
     }
 
-    private delegate void Compress(Span<uint> h, ReadOnlySpan<byte> block);
+    internal delegate void Compress(Span<uint> h, ReadOnlySpan<byte> block);
 
     /// <summary>
     /// Padding (§5.1.1): the message, 0x80, zeros to 56 mod 64, the length in bits as a 64-bit
-    /// big-endian number; then every 64-byte block through the compression function (§6.x.2);
-    /// the digest is H0…Hn big-endian, cut to its length.
+    /// number; then every 64-byte block through the compression function (§6.x.2); the digest is
+    /// H0…Hn, cut to its length. SHA: both big-endian; MD5 (RFC 1321 §3.2, §3.5): both little-endian.
     /// </summary>
-    private static byte[] Digest(ReadOnlySpan<byte> message, ReadOnlySpan<uint> initial, int length, Compress compress)
+    internal static byte[] Digest(ReadOnlySpan<byte> message, ReadOnlySpan<uint> initial, int length, Compress compress, bool bigEndian)
     {
         Span<uint> h = stackalloc uint[8];
         initial.CopyTo(h);
@@ -62,11 +62,14 @@ public static class Sha
         rest.CopyTo(tail);
         tail[rest.Length] = 0x80;
         var tailLength = rest.Length + 1 + 8 <= BlockLength ? BlockLength : 2 * BlockLength;
-        BinaryPrimitives.WriteUInt64BigEndian(tail.Slice(tailLength - 8), (ulong)message.Length * 8);
+        if (bigEndian) BinaryPrimitives.WriteUInt64BigEndian(tail.Slice(tailLength - 8), (ulong)message.Length * 8);
+        else BinaryPrimitives.WriteUInt64LittleEndian(tail.Slice(tailLength - 8), (ulong)message.Length * 8);
         for (var i = 0; i < tailLength; i += BlockLength) compress(h, tail.Slice(i, BlockLength));
 
         var digest = new byte[length];
-        for (var i = 0; i < length / 4; i++) BinaryPrimitives.WriteUInt32BigEndian(digest.AsSpan(4 * i), h[i]);
+        for (var i = 0; i < length / 4; i++)
+            if (bigEndian) BinaryPrimitives.WriteUInt32BigEndian(digest.AsSpan(4 * i), h[i]);
+            else BinaryPrimitives.WriteUInt32LittleEndian(digest.AsSpan(4 * i), h[i]);
         return digest;
     }
 

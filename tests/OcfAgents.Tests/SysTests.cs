@@ -319,3 +319,38 @@ public class ProcessEnvironmentTests
         finally { Environment.SetEnvironmentVariable(name, null); }
     }
 }
+
+public class UdpSocketTests
+{
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void A_datagram_goes_out_and_the_reply_comes_back_over_IPv4_and_IPv6(string loopback)
+    {
+        var address = System.Net.IPAddress.Parse(loopback);
+        using var server = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(address, 0));
+        var port = ((System.Net.IPEndPoint)server.Client.LocalEndPoint!).Port;
+        using var client = new UdpSocket(address, port);
+        client.Send("ping"u8);
+        System.Net.IPEndPoint? from = null;
+        Assert.Equal("ping"u8.ToArray(), server.Receive(ref from));
+        server.Send("pong"u8.ToArray(), from);
+        Assert.True(client.WaitReadable(TimeSpan.FromSeconds(5)));
+        var buffer = new byte[16];
+        Assert.Equal("pong", System.Text.Encoding.ASCII.GetString(buffer, 0, client.Receive(buffer)));
+        Assert.False(client.WaitReadable(TimeSpan.FromMilliseconds(20)));
+    }
+
+    [Fact]
+    public void Nothing_listening_on_the_port_is_reported_as_connection_refused()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)))
+            port = ((System.Net.IPEndPoint)probe.Client.LocalEndPoint!).Port;
+        using var client = new UdpSocket(System.Net.IPAddress.Loopback, port);
+        client.Send("anyone?"u8);
+        Assert.True(client.WaitReadable(TimeSpan.FromSeconds(5)));
+        var e = Assert.Throws<UdpException>(() => client.Receive(new byte[16]));
+        Assert.True(e.IsConnectionRefused, e.Message);
+    }
+}

@@ -8,6 +8,8 @@ namespace OcfAgents.Fencing.Ipmi;
 /// <summary>Nothing usable came back from the BMC before the retries or the deadline ran out.</summary>
 public sealed class IpmiTimeoutException(string message) : FenceDeviceException(message);
 
+public sealed class IpmiUnreachableException(string message) : FenceDeviceException(message);
+
 /// <summary>
 /// One UDP socket to the BMC. Each exchange sends a request and waits for a reply that
 /// <c>accept</c> recognises; a datagram that does not parse or does not match (a late reply to an
@@ -22,7 +24,7 @@ public sealed class IpmiTimeoutException(string message) : FenceDeviceException(
 /// </summary>
 public sealed class IpmiTransport : IDisposable
 {
-    private readonly Socket _socket;
+    private readonly UdpSocket _socket;
     private readonly byte[] _buffer = new byte[1024];
     public Deadline Deadline { get; }
     public TimeSpan PacketTimeout { get; init; } = TimeSpan.FromSeconds(1);
@@ -34,8 +36,8 @@ public sealed class IpmiTransport : IDisposable
         Deadline = deadline;
         var address = Resolve(host, deadline);
         Peer = $"{host}:{port}";
-        _socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Connect(new IPEndPoint(address, port));
+        try { _socket = new UdpSocket(address, port); }
+        catch (UdpException e) { throw new IpmiUnreachableException($"cannot reach BMC {Peer}: {e.Message}"); }
     }
 
     private static IPAddress Resolve(string host, Deadline deadline)
@@ -61,18 +63,19 @@ public sealed class IpmiTransport : IDisposable
         for (var attempt = 0; attempt < tries && !Deadline.Expired; attempt++)
         {
             try { _socket.Send(build(attempt)); }
-            catch (SocketException e) { lastError = e.Message; }
+            catch (UdpException e) { lastError = e.Message; }
             var until = Deadline.Elapsed + Min(packetTimeout ?? PacketTimeout, Deadline.Remaining);
             while (Deadline.Elapsed < until)
             {
                 var wait = until - Deadline.Elapsed;
-                if (!_socket.Poll((int)Math.Max(1, wait.TotalMicroseconds), SelectMode.SelectRead)) break;
+                try { if (!_socket.WaitReadable(wait)) continue; }
+                catch (UdpException e) { throw new IpmiUnreachableException($"BMC {Peer}: {e.Message}"); }
                 int n;
                 try { n = _socket.Receive(_buffer); }
-                catch (SocketException e)
+                catch (UdpException e)
                 {
-                    // ICMP port unreachable surfaces here as ConnectionRefused: nobody listens.
-                    lastError = e.SocketErrorCode == SocketError.ConnectionRefused ? "connection refused (nothing listens on that UDP port)" : e.Message;
+                    // ICMP port unreachable surfaces here as ECONNREFUSED: nobody listens.
+                    lastError = e.IsConnectionRefused ? "connection refused (nothing listens on that UDP port)" : e.Message;
                     Thread.Sleep(Min(TimeSpan.FromMilliseconds(50), until - Deadline.Elapsed));
                     continue;
                 }

@@ -71,8 +71,8 @@ public static class OcfHost
 
     /// <summary>
     /// meta-data, usage and the man page: answered from the declarations alone, before the
-    /// environment is read (Pacemaker runs meta-data as hacluster with a bare environment, and
-    /// often: every probe round on every node). Null for every other action.
+    /// environment is read (Pacemaker runs meta-data as hacluster with a bare environment; nothing
+    /// in it can change the answer). Null for every other action.
     /// </summary>
     public static int? Describe<TConfig>(ResourceAgent<TConfig> agent, string[] args, TextWriter stdout, HostOptions options)
     {

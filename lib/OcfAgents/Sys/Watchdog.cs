@@ -55,6 +55,7 @@ public static unsafe partial class Watchdog
     {
         _line = System.Text.Encoding.UTF8.GetBytes(line);
         _status = status;
+        // An it_value of zero would disarm the timer instead of firing it at once.
         if (after < TimeSpan.FromMilliseconds(1)) after = TimeSpan.FromMilliseconds(1);
 
         var ev = new SigEvent { Notify = SIGEV_THREAD, Function = &Fire };

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using AesNi = System.Runtime.Intrinsics.X86.Aes;
 
 namespace OcfAgents.Fencing.Ipmi;
 
@@ -22,11 +23,10 @@ public static class AesCbc128
     public static byte[] Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plain)
     {
         Check(key, iv, plain.Length);
-        if (!System.Runtime.Intrinsics.X86.Aes.IsSupported)
+        if (!AesNi.IsSupported)
         {
-            using var aes = System.Security.Cryptography.Aes.Create();
-            aes.Key = key.ToArray();
-            return aes.EncryptCbc(plain, iv, System.Security.Cryptography.PaddingMode.None);
+            using var openssl = OpenSsl(key);
+            return openssl.EncryptCbc(plain, iv, System.Security.Cryptography.PaddingMode.None);
         }
         Span<Vector128<byte>> w = stackalloc Vector128<byte>[11];
         KeySchedule(Vector128.Create(key), w);
@@ -36,8 +36,8 @@ public static class AesCbc128
         {
             // C_i = CIPH_K(P_i ⊕ C_i-1), C_0 = IV
             var state = Vector128.Create(plain.Slice(i, BlockLength)) ^ previous ^ w[0];
-            for (var round = 1; round < 10; round++) state = System.Runtime.Intrinsics.X86.Aes.Encrypt(state, w[round]);
-            previous = System.Runtime.Intrinsics.X86.Aes.EncryptLast(state, w[10]);
+            for (var round = 1; round < 10; round++) state = AesNi.Encrypt(state, w[round]);
+            previous = AesNi.EncryptLast(state, w[10]);
             previous.CopyTo(cipher.AsSpan(i));
         }
         return cipher;
@@ -46,17 +46,16 @@ public static class AesCbc128
     public static byte[] Decrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> cipher)
     {
         Check(key, iv, cipher.Length);
-        if (!System.Runtime.Intrinsics.X86.Aes.IsSupported)
+        if (!AesNi.IsSupported)
         {
-            using var aes = System.Security.Cryptography.Aes.Create();
-            aes.Key = key.ToArray();
-            return aes.DecryptCbc(cipher, iv, System.Security.Cryptography.PaddingMode.None);
+            using var openssl = OpenSsl(key);
+            return openssl.DecryptCbc(cipher, iv, System.Security.Cryptography.PaddingMode.None);
         }
         Span<Vector128<byte>> w = stackalloc Vector128<byte>[11];
         KeySchedule(Vector128.Create(key), w);
         Span<Vector128<byte>> dw = stackalloc Vector128<byte>[11];
         dw[0] = w[10];
-        for (var round = 1; round < 10; round++) dw[round] = System.Runtime.Intrinsics.X86.Aes.InverseMixColumns(w[10 - round]);
+        for (var round = 1; round < 10; round++) dw[round] = AesNi.InverseMixColumns(w[10 - round]);
         dw[10] = w[0];
         var plain = new byte[cipher.Length];
         var previous = Vector128.Create(iv);
@@ -65,11 +64,18 @@ public static class AesCbc128
             // P_i = CIPH⁻¹_K(C_i) ⊕ C_i-1
             var block = Vector128.Create(cipher.Slice(i, BlockLength));
             var state = block ^ dw[0];
-            for (var round = 1; round < 10; round++) state = System.Runtime.Intrinsics.X86.Aes.Decrypt(state, dw[round]);
-            (System.Runtime.Intrinsics.X86.Aes.DecryptLast(state, dw[10]) ^ previous).CopyTo(plain.AsSpan(i));
+            for (var round = 1; round < 10; round++) state = AesNi.Decrypt(state, dw[round]);
+            (AesNi.DecryptLast(state, dw[10]) ^ previous).CopyTo(plain.AsSpan(i));
             previous = block;
         }
         return plain;
+    }
+
+    private static System.Security.Cryptography.Aes OpenSsl(ReadOnlySpan<byte> key)
+    {
+        var aes = System.Security.Cryptography.Aes.Create();
+        aes.Key = key.ToArray();
+        return aes;
     }
 
     private static void Check(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, int length)
@@ -88,16 +94,16 @@ public static class AesCbc128
     private static void KeySchedule(Vector128<byte> key, Span<Vector128<byte>> w)
     {
         w[0] = key;
-        w[1] = Next(w[0], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[0], 0x01));
-        w[2] = Next(w[1], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[1], 0x02));
-        w[3] = Next(w[2], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[2], 0x04));
-        w[4] = Next(w[3], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[3], 0x08));
-        w[5] = Next(w[4], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[4], 0x10));
-        w[6] = Next(w[5], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[5], 0x20));
-        w[7] = Next(w[6], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[6], 0x40));
-        w[8] = Next(w[7], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[7], 0x80));
-        w[9] = Next(w[8], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[8], 0x1b));
-        w[10] = Next(w[9], System.Runtime.Intrinsics.X86.Aes.KeygenAssist(w[9], 0x36));
+        w[1] = Next(w[0], AesNi.KeygenAssist(w[0], 0x01));
+        w[2] = Next(w[1], AesNi.KeygenAssist(w[1], 0x02));
+        w[3] = Next(w[2], AesNi.KeygenAssist(w[2], 0x04));
+        w[4] = Next(w[3], AesNi.KeygenAssist(w[3], 0x08));
+        w[5] = Next(w[4], AesNi.KeygenAssist(w[4], 0x10));
+        w[6] = Next(w[5], AesNi.KeygenAssist(w[5], 0x20));
+        w[7] = Next(w[6], AesNi.KeygenAssist(w[6], 0x40));
+        w[8] = Next(w[7], AesNi.KeygenAssist(w[7], 0x80));
+        w[9] = Next(w[8], AesNi.KeygenAssist(w[8], 0x1b));
+        w[10] = Next(w[9], AesNi.KeygenAssist(w[9], 0x36));
     }
 
     private static Vector128<byte> Next(Vector128<byte> previous, Vector128<byte> assist)

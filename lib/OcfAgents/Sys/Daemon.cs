@@ -42,7 +42,7 @@ public static unsafe partial class Daemon
     {
         int rc, status;
         do rc = Native.WaitPid(pid, out status, 0);
-        while (rc < 0 && Native.LastErrno == 4 /* EINTR */);
+        while (rc < 0 && Native.LastErrno == Native.EINTR);
         return rc == pid ? status : throw new IOException($"waitpid({pid}): {Native.ErrnoText(Native.LastErrno)}");
     }
 

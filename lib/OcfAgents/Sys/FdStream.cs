@@ -14,19 +14,10 @@ public sealed class FdStream(int fd) : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override unsafe void Write(ReadOnlySpan<byte> buffer)
+    public override void Write(ReadOnlySpan<byte> buffer)
     {
-        fixed (byte* p = buffer)
-        {
-            nint done = 0;
-            while (done < buffer.Length)
-            {
-                var n = Native.Write(fd, p + done, buffer.Length - done);
-                if (n < 0 && Native.LastErrno == 4) continue; // EINTR
-                if (n <= 0) throw new IOException($"write to fd {fd}: {Native.ErrnoText(Native.LastErrno)}");
-                done += n;
-            }
-        }
+        if (Native.WriteAll(fd, buffer) is var errno and not 0)
+            throw new IOException($"write to fd {fd}: {Native.ErrnoText(errno)}");
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));

@@ -18,7 +18,8 @@ internal static partial class Native
     public const int SIGTERM = 15;
 
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EACCES = 13, EEXIST = 17, ENOTDIR = 20,
-        EISDIR = 21, EINVAL = 22, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, EROFS = 30;
+        EIO = 5, EISDIR = 21, EINVAL = 22, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, EROFS = 30, EINTR = 4,
+        ECONNREFUSED = 111;
 
     [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int RenameAt2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
@@ -106,19 +107,23 @@ internal static partial class Native
         _ => Marshal.GetPInvokeErrorMessage(errno),
     };
 
-    /// <summary>Writes straight to a file descriptor: no managed locks, safe from any thread.</summary>
-    public static unsafe void WriteRaw(int fd, string text)
+    /// <summary>Writes straight to a file descriptor, best effort: no managed locks, safe from any thread.</summary>
+    public static void WriteRaw(int fd, string text) => WriteAll(fd, System.Text.Encoding.UTF8.GetBytes(text));
+
+    /// <summary>write(2) until every byte is out, retrying after EINTR; 0, or the errno that stopped it.</summary>
+    public static unsafe int WriteAll(int fd, ReadOnlySpan<byte> bytes)
     {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
         fixed (byte* p = bytes)
         {
             nint done = 0;
             while (done < bytes.Length)
             {
                 var n = Write(fd, p + done, bytes.Length - done);
-                if (n <= 0) return;
+                if (n < 0 && LastErrno == EINTR) continue;
+                if (n <= 0) return n < 0 ? LastErrno : EIO;
                 done += n;
             }
         }
+        return 0;
     }
 }

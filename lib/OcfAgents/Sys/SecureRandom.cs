@@ -16,7 +16,7 @@ public static unsafe class SecureRandom
             while (done < buffer.Length)
             {
                 var n = Native.GetRandom(p + done, buffer.Length - done, 0);
-                if (n < 0 && Native.LastErrno == 4) continue; // EINTR
+                if (n < 0 && Native.LastErrno == Native.EINTR) continue;
                 if (n <= 0) throw new SysError("getrandom", "the kernel's random pool", Native.LastErrno);
                 done += n;
             }

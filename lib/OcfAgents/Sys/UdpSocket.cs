@@ -8,7 +8,7 @@ namespace OcfAgents.Sys;
 public sealed class UdpException(string operation, int errno) : IOException($"{operation}: {Native.ErrnoText(errno)}")
 {
     public int Errno { get; } = errno;
-    public bool IsConnectionRefused => Errno == UdpSocket.ECONNREFUSED;
+    public bool IsConnectionRefused => Errno == Native.ECONNREFUSED;
 }
 
 /// <summary>
@@ -19,10 +19,8 @@ public sealed class UdpException(string operation, int errno) : IOException($"{o
 /// </summary>
 public sealed unsafe partial class UdpSocket : IDisposable
 {
-    public const int ECONNREFUSED = 111;
     private const int AF_INET = 2, AF_INET6 = 10, SOCK_DGRAM = 2, SOCK_CLOEXEC = 0x80000;
     private const short POLLIN = 0x1;
-    private const int EINTR = 4;
 
     private int _fd;
 
@@ -70,7 +68,7 @@ public sealed unsafe partial class UdpSocket : IDisposable
     {
         var pfd = new PollFd { Fd = _fd, Events = POLLIN };
         var n = Poll(&pfd, 1, (int)Math.Clamp(Math.Ceiling(timeout.TotalMilliseconds), 0, int.MaxValue));
-        if (n < 0 && Native.LastErrno == EINTR) return false;
+        if (n < 0 && Native.LastErrno == Native.EINTR) return false;
         if (n < 0) throw new UdpException("poll", Native.LastErrno);
         return n > 0;
     }

@@ -79,16 +79,7 @@ public static unsafe partial class Watchdog
 
     private static void Answer()
     {
-        fixed (byte* p = _line)
-        {
-            nint done = 0;
-            while (done < _line.Length)
-            {
-                var n = Native.Write(2, p + done, _line.Length - done);
-                if (n <= 0) break;
-                done += n;
-            }
-        }
+        Native.WriteAll(2, _line);
         Native.Exit(_status);
     }
 }

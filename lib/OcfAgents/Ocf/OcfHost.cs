@@ -54,8 +54,7 @@ public static class OcfHost
             // terminal signal handling and starts a thread, a measurable share of every monitor.
             var stdout = new FdWriter(1, autoFlush: false);
             var stderr = new FdWriter(2, autoFlush: true);
-            options ??= new HostOptions();
-            var code = Describe(agent, args, stdout, options) ?? Run(agent, args, ReadEnvironment(), stdout, stderr, options);
+            var code = Run(agent, args, ReadEnvironment(), stdout, stderr, options ?? new HostOptions());
             stdout.Flush();
             return code;
         }
@@ -67,16 +66,16 @@ public static class OcfHost
         }
     }
 
+    /// <summary>The process environment, looked up by name when asked (see <see cref="ProcessEnvironment"/>).</summary>
     public static IReadOnlyDictionary<string, string> ReadEnvironment() => new ProcessEnvironment();
 
-    /// <summary>
-    /// meta-data, usage and the man page: answered from the declarations alone, before the
-    /// environment is read (Pacemaker runs meta-data as hacluster with a bare environment; nothing
-    /// in it can change the answer). Null for every other action.
-    /// </summary>
-    public static int? Describe<TConfig>(ResourceAgent<TConfig> agent, string[] args, TextWriter stdout, HostOptions options)
+    public static int Run<TConfig>(ResourceAgent<TConfig> agent, string[] args,
+        IReadOnlyDictionary<string, string> env, TextWriter stdout, TextWriter stderr, HostOptions options)
     {
-        switch (args.Length > 0 ? args[0] : "")
+        var action = args.Length > 0 ? args[0] : "";
+        // Answered from the declarations alone: nothing in the environment can change them, and
+        // ProcessEnvironment has read nothing yet (Pacemaker runs meta-data as hacluster, bare env).
+        switch (action)
         {
             case "meta-data":
                 stdout.Write(MetaData.Generate(agent));
@@ -87,16 +86,7 @@ public static class OcfHost
             case "manpage":
                 stdout.Write(ManPage.Roff(agent, options.Provider));
                 return 0;
-            default:
-                return null;
         }
-    }
-
-    public static int Run<TConfig>(ResourceAgent<TConfig> agent, string[] args,
-        IReadOnlyDictionary<string, string> env, TextWriter stdout, TextWriter stderr, HostOptions options)
-    {
-        if (Describe(agent, args, stdout, options) is { } described) return described;
-        var action = args.Length > 0 ? args[0] : "";
 
         var instance = Get(env, "OCF_RESOURCE_INSTANCE");
         var log = new Log(instance is null ? agent.Name : $"{agent.Name}({instance})", stderr, env);

@@ -25,14 +25,14 @@ public sealed class IpmiFenceDevice : FenceDevice
 
     public override IReadOnlyList<FenceParameter> DeviceParameters { get; } =
     [
-        new() { Name = "ip", ShortDesc = "IP address or hostname of the BMC", Short = 'a', ValueName = "ip", Required = true, Aliases = ["ipaddr"] },
+        new() { Name = "ip", ShortDesc = "IP address or hostname of the BMC", Short = 'a', ValueName = "ip", Required = true, Kind = FenceKind.Host, Aliases = ["ipaddr"] },
         new() { Name = "ipport", ShortDesc = "UDP port of the BMC", Short = 'u', ValueName = "port", Kind = FenceKind.Integer, Default = "623" },
         new() { Name = "username", ShortDesc = "Login name (at most 16 bytes)", Short = 'l', ValueName = "name", Aliases = ["login"] },
         new() { Name = "password", ShortDesc = "Login password (IPMI 2.0: at most 20 bytes, IPMI 1.5: 16)", Short = 'p', ValueName = "password", Secret = true, Aliases = ["passwd"] },
         new() { Name = "lanplus", ShortDesc = "Use IPMI 2.0 RMCP+ (lanplus) instead of IPMI 1.5", Short = 'P', Kind = FenceKind.Boolean, ValueName = null, Default = "0" },
         new() { Name = "cipher", ShortDesc = "RMCP+ cipher suite, 3 or 17 (as ipmitool -C); unset asks the BMC and prefers 17", Short = 'C', ValueName = "cipher", Kind = FenceKind.Select, Choices = ["3", "17"] },
         new() { Name = "privlvl", ShortDesc = "Privilege level on the BMC", Short = 'L', ValueName = "level", Kind = FenceKind.Select, Choices = ["callback", "user", "operator", "administrator"], Default = "administrator" },
-        new() { Name = "auth", ShortDesc = "IPMI 1.5 authentication type (lan only); unset prefers md5", Short = 'A', ValueName = "auth", Kind = FenceKind.Select, Choices = ["md5", "password", "none"] },
+        new() { Name = "auth", ShortDesc = "IPMI 1.5 authentication type (lan only); unset prefers md5; none is refused", Short = 'A', ValueName = "auth", Kind = FenceKind.Select, Choices = ["md5", "password", "none"] },
         new() { Name = "hexadecimal_kg", ShortDesc = "Hexadecimal BMC key K_G for RMCP+ (unset: the password is the key)", ValueName = "key", Secret = true },
     ];
 
@@ -78,7 +78,7 @@ public sealed class IpmiFenceDevice : FenceDevice
                 if (passwd is null) throw new FenceConfigException("passwd_method file needs passwd to name the password file");
                 try { into.Set("password", File.ReadLines(passwd).FirstOrDefault() ?? ""); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                { throw new FenceConfigException($"cannot read the password file {passwd}: {e.Message}"); }
+                { throw new FenceConfigException($"cannot read the password file {passwd}: {ErrorText.Describe(e)}"); }
                 break;
             case var m:
                 throw new FenceConfigException($"parameter passwd_method: '{m}' is not param, env or file");
@@ -90,6 +90,8 @@ public sealed class IpmiFenceDevice : FenceDevice
         var port = o.Integer("ipport", 623);
         if (port is < 1 or > 65535) throw new FenceConfigException($"parameter ipport: {port} is not a UDP port");
         if (Encoding.UTF8.GetByteCount(o.Get("username") ?? "") > 16) throw new FenceConfigException("parameter username: IPMI user names are at most 16 bytes");
+        if (o.Get("auth") == "none")
+            throw new FenceConfigException("parameter auth: none is refused: an unauthenticated BMC's \"power is off\" could be forged, and a node still running taken for fenced (use md5 or password, or lanplus)");
         if (!o.Flag("lanplus") && o.IsGiven("cipher")) throw new FenceConfigException("parameter cipher needs lanplus (cipher suites are IPMI 2.0)");
         if (o.Get("hexadecimal_kg") is { Length: > 0 } kg && (kg.Length > 40 || kg.Length % 2 != 0 || !kg.All(Uri.IsHexDigit)))
             throw new FenceConfigException("parameter hexadecimal_kg: not an even number of hex digits (at most 40)");

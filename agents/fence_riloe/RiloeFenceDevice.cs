@@ -31,7 +31,7 @@ public sealed class RiloeFenceDevice : FenceDevice
 
     public override IReadOnlyList<FenceParameter> DeviceParameters { get; } =
     [
-        new() { Name = "ip", ShortDesc = "IP address or hostname of the iLO", Short = 'a', ValueName = "ip", Required = true, Aliases = ["ipaddr"] },
+        new() { Name = "ip", ShortDesc = "IP address or hostname of the iLO", Short = 'a', ValueName = "ip", Required = true, Kind = FenceKind.Host, Aliases = ["ipaddr"] },
         new() { Name = "ipport", ShortDesc = "TCP port of the iLO", Short = 'u', ValueName = "port", Kind = FenceKind.Integer, Default = "443" },
         new() { Name = "username", ShortDesc = "Login name", Short = 'l', ValueName = "name", Required = true, Aliases = ["login"] },
         new() { Name = "password", ShortDesc = "Login password", Short = 'p', ValueName = "password", Secret = true, Aliases = ["passwd"] },

@@ -66,7 +66,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
         try { lines = File.ReadAllLines(Etab); }
         catch (FileNotFoundException) { return ([], null); }
         catch (DirectoryNotFoundException) { return ([], null); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (null, $"cannot read {Etab}: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (null, $"cannot read {Etab}: {ErrorText.Describe(e)}"); }
         var table = new List<(string, string, string[])>();
         foreach (var line in lines)
         {

@@ -144,10 +144,10 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
         }
         catch (Exception e) when (e is SysError or IOException or UnauthorizedAccessException or TimeoutException)
         {
-            log.Error($"start failed ({e.Message}); undoing the links made so far");
+            log.Error($"start failed ({ErrorText.Describe(e)}); undoing the links made so far");
             var undo = Deactivate();
-            var code = e is SysError { IsPermission: true } or UnauthorizedAccessException ? OcfExit.Permission : OcfExit.Generic;
-            return OcfResult.Fail(code, undo.IsSuccess ? $"{e.Message}; all links undone" : $"{e.Message}; undo failed too: {undo.Reason}");
+            var code = ErrorText.IsPermission(e) ? OcfExit.Permission : OcfExit.Generic;
+            return OcfResult.Fail(code, undo.IsSuccess ? $"{ErrorText.Describe(e)}; all links undone" : $"{ErrorText.Describe(e)}; undo failed too: {undo.Reason}");
         }
     }
 

@@ -118,7 +118,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     {
         IReadOnlyList<XcatResponse> responses;
         try { responses = XcatdClient.Request(config.Target, "lsxcatd", ["-v"], deadline); }
-        catch (XcatdException e) { return OcfResult.Fail(OcfExit.Generic, $"xcatd does not answer lsxcatd: {e.Message}"); }
+        catch (XcatdException e) { return OcfResult.Fail(OcfExit.Generic, $"xcatd does not answer lsxcatd: {ErrorText.Describe(e)}"); }
         var errors = responses.SelectMany(r => r.Values("error")).ToList();
         if (errors.Any(e => e.Contains("Permission denied for request", StringComparison.Ordinal)))
             return OcfResult.Fail(OcfExit.Generic, "xcatd runs but its database does not: lsxcatd got 'Permission denied for request'; check xcatdb");
@@ -193,7 +193,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
                 ["LANG"] = "C.UTF-8",
             };
             try { launcher = Daemon.Spawn([config.Binary, "-p", config.PidFile], env, config.LogFile); }
-            catch (IOException e) { return OcfResult.Fail(OcfExit.Generic, $"cannot start xcatd: {e.Message}"); }
+            catch (IOException e) { return OcfResult.Fail(OcfExit.Generic, $"cannot start xcatd: {ErrorText.Describe(e)}"); }
             ourChild = true;
             CrashPoint.Here("spawned the launcher, not yet recorded");
             Record(LauncherFile, launcher);

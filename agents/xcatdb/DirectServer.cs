@@ -192,7 +192,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
             string[] argv = ["setpriv", $"--reuid={uid}", $"--regid={gid}", "--init-groups", "--", .. ServerArgv(BinDir!)];
             var env = new Dictionary<string, string> { ["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin", ["LANG"] = "C.UTF-8" };
             try { pid = Daemon.Spawn(argv, env, config.LogFile, DataDir); }
-            catch (IOException e) { return OcfResult.Fail(OcfExit.Generic, $"cannot start {ServerName}: {e.Message}"); }
+            catch (IOException e) { return OcfResult.Fail(OcfExit.Generic, $"cannot start {ServerName}: {ErrorText.Describe(e)}"); }
             log.Info($"started {ServerName} (pid {pid}) on {DataDir}, port {config.Port}; log {config.LogFile}");
             CrashPoint.Here($"spawned {ServerName}");
         }

@@ -10,7 +10,7 @@ using OcfAgents.Xml;
 // iLO stand-in: RIBCL over TLS on a loopback port, the way an iLO2 (firmware 1.94, RIBCL 2.22)
 // answers, plus POST /ribcl as iLO3+ does, plus an HTTP CONNECT proxy in front of it.
 //
-//   dotnet OcfAgents.IloSim.dll --dir DIR [--user admin] [--fault none|stall|garble|truncate]
+//   dotnet OcfAgents.IloSim.dll --dir DIR [--user admin] [--fault none|stall|garble|truncate|hugechunk|escapes]
 //                               [--bind 127.0.0.1] [--port 0]
 //
 // DIR/password  the login password (read at start; "secret" if absent)
@@ -19,6 +19,10 @@ using OcfAgents.Xml;
 //               "reset", "login failed", "proxy CONNECT 127.0.0.1:P"
 // DIR/cert.pem  the self-signed certificate (CN ilo-sim, SAN 127.0.0.1 and localhost)
 // stdout        "ready <ilo port> <proxy port>" once both listen
+//
+// Faults: stall (never answers), garble (a broken document, then close), truncate (half a
+// reply, then close), hugechunk (POST /ribcl: the first chunk claims 0x7FFFFFFF bytes),
+// escapes (the login is rejected with a message holding a terminal escape sequence and a newline).
 //
 // Reply rules, per element of the request as it arrives (the iLO answers element by element, and
 // fence_ilo depends on it: it never closes its RIBCL element and reads replies as it writes):
@@ -49,6 +53,7 @@ internal sealed class IloSim(string dir, string user, string fault, IPAddress bi
 {
     private readonly object _lock = new();
     private readonly string _user = user;
+    private bool EscapesFault => fault == "escapes";
     private readonly string _password = File.Exists(Path.Combine(dir, "password")) ? File.ReadAllText(Path.Combine(dir, "password")).TrimEnd('\n') : "secret";
     private X509Certificate2 _cert = null!;
     private int _iloPort;
@@ -154,6 +159,7 @@ internal sealed class IloSim(string dir, string user, string fault, IPAddress bi
         var reply = Encoding.UTF8.GetBytes(Faulty(output.ToString()));
         var response = new MemoryStream();
         response.Write(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"));
+        if (fault == "hugechunk") response.Write("7FFFFFFF\r\n"u8);
         for (var i = 0; i < reply.Length; i += 700)
         {
             var size = Math.Min(700, reply.Length - i);
@@ -258,7 +264,7 @@ internal sealed class IloSim(string dir, string user, string fault, IPAddress bi
                     if (t.Attribute("USER_LOGIN") != sim._user || t.Attribute("PASSWORD") != sim._password)
                     {
                         sim.Event("login failed");
-                        output.Append(Error(0x005F, "Login credentials rejected."));
+                        output.Append(Error(0x005F, sim.EscapesFault ? "Login \u001b[2J\u001b]0;pwned\u0007credentials\nrejected." : "Login credentials rejected."));
                         return true;
                     }
                     _loggedIn = true;

@@ -163,7 +163,35 @@ public class HostDispatchTests
         var agent = new TestAgent { OnStart = _ => throw new InvalidOperationException("boom") };
         var r = HostRun.Of(agent, ["start"]);
         Assert.Equal(1, r.Code);
-        Assert.Equal(["ocf-exit-reason:internal error in start: InvalidOperationException: boom"], r.ExitReasons);
+        Assert.Equal(["ocf-exit-reason:start: internal error (InvalidOperationException)"], r.ExitReasons);
+    }
+
+    [Fact]
+    public void A_runtime_resource_key_never_reaches_the_exit_reason()
+    {
+        var agent = new TestAgent { OnStart = _ => throw new FileNotFoundException("IO_FileNotFound_FileName, /etc/xcat/cfgloc", "/etc/xcat/cfgloc") };
+        var r = HostRun.Of(agent, ["start"]);
+        Assert.Equal(1, r.Code);
+        Assert.Equal(["ocf-exit-reason:no such file: /etc/xcat/cfgloc"], r.ExitReasons);
+    }
+
+    [Fact]
+    public void A_read_only_file_system_is_exit_4()
+    {
+        var agent = new TestAgent { OnStart = _ => throw new IOException("Read-only file system : '/install'", Native.EROFS) };
+        var r = HostRun.Of(agent, ["start"]);
+        Assert.Equal(4, r.Code);
+        Assert.Equal(["ocf-exit-reason:Read-only file system : '/install'"], r.ExitReasons);
+    }
+
+    [Fact]
+    public void Control_characters_in_a_reason_are_escaped_in_the_exit_reason_and_the_log()
+    {
+        var agent = new TestAgent { OnStart = _ => OcfResult.Fail(OcfExit.Generic, "bad \u001b[31mred\u0007 value") };
+        var r = HostRun.Of(agent, ["start"]);
+        Assert.Equal(["ocf-exit-reason:bad \\x1b[31mred\\x07 value"], r.ExitReasons);
+        Assert.DoesNotContain('\u001b', r.Stderr);
+        Assert.DoesNotContain('\u0007', r.Stderr);
     }
 
     [Fact]

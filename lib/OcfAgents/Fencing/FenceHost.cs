@@ -62,8 +62,12 @@ public static class FenceHost
                 ? RunExternal(device, args, env, stdout, stderr)
                 : RunFenceAgent(device, args, args.Length == 0 ? new StreamReader(new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(0, false), FileAccess.Read, 1)) : null, env, stdout, stderr);
         }
-        catch (IOException)
+        catch (Exception e)
         {
+            // Nothing may end a fence action with a signal or a stack trace: Pacemaker reads the
+            // exit code and one ERROR line. An exception here escaped every device handler.
+            try { new Log(device.AgentName, stderr, new Dictionary<string, string>()).Error(ErrorText.Describe(e)); }
+            catch (IOException) { }
             return Failure;
         }
         finally
@@ -239,7 +243,7 @@ public static class FenceHost
         }
         catch (FenceDeviceException e) { return Fail(log, e.Message); }
         catch (FenceConfigException e) { return Fail(log, e.Message); }
-        catch (System.Net.Sockets.SocketException e) { return Fail(log, $"cannot reach the device: {e.Message}"); }
+        catch (Exception e) { return Fail(log, $"{action}: {ErrorText.Describe(e)}"); }
     }
 
     private static void WaitFor(IPowerSwitch sw, bool on, TimeSpan powerWait, TimeSpan powerTimeout, Deadline deadline)

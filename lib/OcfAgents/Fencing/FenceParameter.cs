@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace OcfAgents.Fencing;
 
-public enum FenceKind { String, Integer, Boolean, Select, Seconds }
+public enum FenceKind { String, Integer, Boolean, Select, Seconds, Host }
 
 /// <summary>
 /// One fence-agent option, declared once. From it come the fence-agent meta-data (with the
@@ -34,12 +34,18 @@ public sealed record FenceParameter
     /// <summary>Parses a raw value; returns the error sentence (without the name) or null.</summary>
     public string? Check(string raw) => Kind switch
     {
-        FenceKind.Integer => long.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : $"'{raw}' is not an integer",
-        FenceKind.Seconds => ParseSeconds(raw) is null ? $"'{raw}' is not a number of seconds" : null,
-        FenceKind.Boolean => ParseBool(raw) is null ? $"'{raw}' is not a boolean (use 1 or 0)" : null,
-        FenceKind.Select => Choices.Contains(raw, StringComparer.Ordinal) ? null : $"'{raw}' is not one of {string.Join(", ", Choices)}",
+        FenceKind.Integer => long.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : $"{Quote(raw)} is not an integer",
+        FenceKind.Seconds => ParseSeconds(raw) is null ? $"{Quote(raw)} is not a number of seconds" : null,
+        FenceKind.Boolean => ParseBool(raw) is null ? $"{Quote(raw)} is not a boolean (use 1 or 0)" : null,
+        FenceKind.Select => Choices.Contains(raw, StringComparer.Ordinal) ? null : $"{Quote(raw)} is not one of {string.Join(", ", Choices)}",
+        // Refused here, before any lookup: the resolver's answer to "1.2.3.4 5.6.7.8" or a
+        // megabyte of text is an exception, not a clean "no such host".
+        FenceKind.Host => raw.Length == 0 || Sys.Tcp.IsHostOrAddress(raw) ? null : $"{Quote(raw)} is neither an IP address nor a host name",
         _ => null,
     };
+
+    /// <summary>A value as an error quotes it: at most 64 characters, control characters escaped.</summary>
+    private static string Quote(string raw) => $"'{Sys.ErrorText.Printable(raw.Length > 64 ? raw[..61] + "..." : raw)}'";
 
     /// <summary>fence-agents booleans: 1/0, on/off, yes/no, true/false; an empty value (a bare flag) is true.</summary>
     public static bool? ParseBool(string raw) => raw.Trim().ToLowerInvariant() switch

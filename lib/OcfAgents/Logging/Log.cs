@@ -85,7 +85,7 @@ public sealed class Log
     public void Write(LogLevel level, string message)
     {
         var name = level switch { LogLevel.Debug => "DEBUG", LogLevel.Info => "INFO", LogLevel.Warn => "WARNING", _ => "ERROR" };
-        var line = $"{_tag}[{Environment.ProcessId}]: {name}: {message}";
+        var line = $"{_tag}[{Environment.ProcessId}]: {name}: {ErrorText.Printable(message)}";
         try
         {
             _stderr.WriteLine(line);

@@ -61,7 +61,7 @@ public static class OcfHost
         catch (Exception e)
         {
             // Last line of defence: meta-data runs as hacluster and must never abort with SIGABRT.
-            try { Native.WriteRaw(2, $"ocf-exit-reason:internal error: {e.GetType().Name}\n"); } catch { }
+            try { Native.WriteRaw(2, $"ocf-exit-reason:{ErrorText.Describe(e)}\n"); } catch { }
             return (int)OcfExit.Generic;
         }
     }
@@ -132,17 +132,14 @@ public static class OcfHost
         {
             result = Dispatch(agent, ctx);
         }
-        catch (SysError e)
-        {
-            result = OcfResult.Fail(e.IsPermission ? OcfExit.Permission : OcfExit.Generic, e.Message);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            result = OcfResult.Fail(OcfExit.Permission, e.Message);
-        }
         catch (Exception e)
         {
-            result = OcfResult.Fail(OcfExit.Generic, $"internal error in {action}: {e.GetType().Name}: {e.Message}");
+            // Whatever escaped the agent: one reason in words, 4 when this node lacks the right
+            // (permission, read-only file system), else 1; never a stack trace or a signal.
+            result = OcfResult.Fail(ErrorText.IsPermission(e) ? OcfExit.Permission : OcfExit.Generic,
+                e is SysError or IOException or UnauthorizedAccessException
+                    ? ErrorText.Describe(e)
+                    : $"{action}: {ErrorText.Describe(e)}");
         }
         if (!result.IsSuccess && deadline.Expired && result.Code != OcfExit.NotRunning)
             result = result with { Reason = $"{action} timed out after {MetaData.Seconds(deadline.Timeout)}: {result.Reason}" };
@@ -271,7 +268,7 @@ public static class OcfHost
     public static string ExitReasonLine(IReadOnlyDictionary<string, string> env, string reason)
     {
         var prefix = Get(env, "OCF_EXIT_REASON_PREFIX") ?? "ocf-exit-reason:";
-        var oneLine = OneLine(reason).Trim();
+        var oneLine = ErrorText.Printable(OneLine(reason).Trim());
         if (oneLine.Length > MaxExitReasonLength) oneLine = oneLine[..(MaxExitReasonLength - 3)] + "...";
         return prefix + oneLine;
     }

@@ -44,20 +44,49 @@ public static class Tcp
         socket.SendTimeout = ms;
     }
 
-    private static IPAddress Resolve(string host, Deadline until)
+    /// <summary>
+    /// The address of <paramref name="host"/> (a literal, or a name looked up within
+    /// <paramref name="until"/>; IPv4 preferred, as on a management network). Anything that is
+    /// neither — "1.2.3.4 5.6.7.8", a megabyte of text — is refused before the resolver sees it.
+    /// </summary>
+    public static IPAddress Resolve(string host, Deadline until)
     {
         if (IPAddress.TryParse(host, out var literal)) return literal;
+        if (!IsHostName(host))
+            throw new TcpException($"'{Shorten(host)}' is neither an IP address nor a host name");
         var lookup = Dns.GetHostAddressesAsync(host);
         try
         {
             if (!lookup.Wait(until.Remaining)) throw new TcpException($"resolving '{host}' timed out");
         }
-        catch (AggregateException e) when (e.InnerException is SocketException se)
+        catch (AggregateException e)
         {
-            throw new TcpException($"cannot resolve '{host}': {se.Message}");
+            throw new TcpException($"cannot resolve '{host}': {ErrorText.Describe(e)}");
         }
         return lookup.Result.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
             ?? lookup.Result.FirstOrDefault()
             ?? throw new TcpException($"'{host}' has no address");
     }
+
+    /// <summary>
+    /// A DNS name as RFC 1123 allows it: labels of letters, digits, '-' and '_' (common in
+    /// /etc/hosts), 1–63 characters, not starting or ending with '-', 253 characters in all.
+    /// </summary>
+    public static bool IsHostName(string host)
+    {
+        var name = host.EndsWith('.') ? host[..^1] : host;
+        if (name.Length is 0 or > 253) return false;
+        foreach (var label in name.Split('.'))
+        {
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-') return false;
+            foreach (var c in label)
+                if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')) return false;
+        }
+        return true;
+    }
+
+    /// <summary>An address literal or a host name (see <see cref="IsHostName"/>).</summary>
+    public static bool IsHostOrAddress(string host) => IPAddress.TryParse(host, out _) || IsHostName(host);
+
+    private static string Shorten(string text) => ErrorText.Printable(text.Length > 64 ? text[..61] + "..." : text);
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using OcfAgents.Sys;
 
 namespace OcfAgents.Xcat;
 
@@ -53,7 +54,7 @@ public sealed class Cfgloc
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new Reading(true, null, $"cannot read cfgloc {path}: {e.Message}");
+            return new Reading(true, null, $"cannot read cfgloc {path}: {ErrorText.Describe(e)}");
         }
         try { return Parse(raw, path); }
         finally { Array.Clear(raw); }

@@ -122,7 +122,7 @@ public static class XcatdClient
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
         {
             throw new XcatdCredentialsException($"cannot read the xCAT client credentials {target.CertFile}" +
-                (target.KeyFile != target.CertFile ? $" / {target.KeyFile}" : "") + $": {e.Message}");
+                (target.KeyFile != target.CertFile ? $" / {target.KeyFile}" : "") + $": {ErrorText.Describe(e)}");
         }
     }
 
@@ -138,7 +138,7 @@ public static class XcatdClient
         try { policy.CustomTrustStore.ImportFromPemFile(target.CaFile); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new XcatdCredentialsException($"cannot read xCAT's CA {target.CaFile}: {e.Message}");
+            throw new XcatdCredentialsException($"cannot read xCAT's CA {target.CaFile}: {ErrorText.Describe(e)}");
         }
         if (policy.CustomTrustStore.Count == 0) throw new XcatdCredentialsException($"xCAT's CA file {target.CaFile} holds no PEM certificate");
         return policy;
@@ -155,13 +155,13 @@ public static class XcatdClient
     private static string Innermost(Exception e)
     {
         while (e.InnerException is not null) e = e.InnerException;
-        return e.Message;
+        return ErrorText.Describe(e);
     }
 
     private static XcatdException Translate(IOException e, string step, string peer, Deadline deadline) =>
         e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock } || deadline.Expired
             ? new XcatdException($"{step} with {peer} timed out")
-            : new XcatdException($"{step} with {peer} failed: {e.Message}");
+            : new XcatdException($"{step} with {peer} failed: {ErrorText.Describe(e)}");
 
     /// <summary>Reads documents until the one with serverdone; xcatd may send more bytes after it, which are not read.</summary>
     private static List<XcatResponse> ReadResponses(SslStream tls, Socket socket, Deadline deadline, string peer)
@@ -180,7 +180,7 @@ public static class XcatdClient
             catch (IOException e) when (!deadline.Expired && e.InnerException is not SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
             {
                 // A reset or a TLS stream cut without close_notify: xcatd's handler died mid-reply.
-                throw new XcatdException($"{peer} closed the connection before serverdone ({reader.Responses.Count} responses read): {e.Message}");
+                throw new XcatdException($"{peer} closed the connection before serverdone ({reader.Responses.Count} responses read): {ErrorText.Describe(e)}");
             }
             int count;
             try { count = decoder.GetChars(bytes, 0, n, chars, 0, flush: n == 0); }

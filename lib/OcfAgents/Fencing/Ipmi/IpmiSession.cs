@@ -197,8 +197,10 @@ public sealed class IpmiSession : IDisposable
         _authType = _target.LanAuthType ?? ((offered & (1 << AuthType.Md5)) != 0 ? AuthType.Md5
             : (offered & (1 << AuthType.Password)) != 0 ? AuthType.Password
             : throw new IpmiRefusedException($"BMC {_transport.Peer} offers neither MD5 nor password authentication for IPMI v1.5 (auth type mask 0x{offered:x2})"));
-        if (_authType is not (AuthType.Md5 or AuthType.Password or AuthType.None))
-            throw new IpmiRefusedException($"IPMI v1.5 auth type {_authType} is not supported (use md5 or password)");
+        // Auth type none is refused like cipher suites 0–2: its replies carry no authentication,
+        // so anyone on the management LAN can answer "power is off" for a node still running.
+        if (_authType is not (AuthType.Md5 or AuthType.Password))
+            throw new IpmiRefusedException($"IPMI v1.5 auth type {AuthName(_authType)} is refused: its replies are not authenticated and could be forged (use md5 or password, or lanplus)");
         if ((offered & (1 << _authType)) == 0)
             throw new IpmiRefusedException($"BMC {_transport.Peer} does not offer IPMI v1.5 auth type {AuthName(_authType)} (mask 0x{offered:x2})");
         if (_target.Password.Length > 16) throw new IpmiRefusedException("IPMI v1.5 passwords are at most 16 bytes");
@@ -238,7 +240,6 @@ public sealed class IpmiSession : IDisposable
     private byte[] V15AuthCode(uint sessionId, byte[] message, uint seq)
     {
         if (_authType == AuthType.Password) return _password16;
-        if (_authType == AuthType.None) return [];
         var id = new byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(id, sessionId);
         var sq = new byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(sq, seq);
         return Md5.Hash([.. _password16, .. id, .. message, .. sq, .. _password16]);

@@ -42,13 +42,8 @@ public sealed class IpmiTransport : IDisposable
 
     private static IPAddress Resolve(string host, Deadline deadline)
     {
-        if (IPAddress.TryParse(host, out var literal)) return literal;
-        var lookup = Dns.GetHostAddressesAsync(host);
-        if (!lookup.Wait(deadline.Remaining))
-            throw new IpmiTimeoutException($"resolving BMC host name '{host}' timed out");
-        return lookup.Result.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
-            ?? lookup.Result.FirstOrDefault()
-            ?? throw new IpmiTimeoutException($"BMC host name '{host}' has no address");
+        try { return Tcp.Resolve(host, deadline); }
+        catch (TcpException e) { throw new IpmiUnreachableException($"cannot reach the BMC: {e.Message}"); }
     }
 
     /// <summary>

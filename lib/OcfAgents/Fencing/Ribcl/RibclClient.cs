@@ -174,7 +174,7 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
         {
             throw new FenceDeviceException(trustProblem is not null
                 ? $"TLS with the iLO {peer}: {trustProblem}; give its CA in ssl_ca_file, or set ssl_insecure to skip the check"
-                : $"TLS handshake with the iLO {peer} failed: {e.Message}");
+                : $"TLS handshake with the iLO {peer} failed: {ErrorText.Describe(e)}");
         }
         catch (IOException e) { throw Translate(e, "TLS handshake", peer, until); }
 
@@ -216,7 +216,7 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
         try { policy.CustomTrustStore.ImportFromPemFile(target.CaFile); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            throw new FenceConfigException($"cannot read ssl_ca_file {target.CaFile}: {e.Message}");
+            throw new FenceConfigException($"cannot read ssl_ca_file {target.CaFile}: {ErrorText.Describe(e)}");
         }
         if (policy.CustomTrustStore.Count == 0) throw new FenceConfigException($"ssl_ca_file {target.CaFile} holds no PEM certificate");
         return policy;
@@ -304,7 +304,7 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
     private static FenceDeviceException Translate(IOException e, string step, string peer, Deadline until) =>
         e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock } || until.Expired
             ? new FenceDeviceException($"{step} with the iLO {peer} timed out")
-            : new FenceDeviceException($"{step} with the iLO {peer} failed: {e.Message}");
+            : new FenceDeviceException($"{step} with the iLO {peer} failed: {ErrorText.Describe(e)}");
 
     // HTTP/1.1 response (RFC 9112): status-line CRLF *(field-line CRLF) CRLF body, where the body
     // is chunked (Transfer-Encoding), Content-Length bytes, or everything up to the close.
@@ -347,7 +347,8 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
                 throw new RibclProtocolException($"chunk size '{sizeText}'");
             i = eol + 2;
             if (size == 0) return Encoding.UTF8.GetString(output.ToArray());
-            if (i + size + 2 > bytes.Length) throw new RibclProtocolException("chunked body ends inside a chunk (truncated)");
+            // Compared as what is left, never as i + size: a size near int.MaxValue would overflow.
+            if (size > bytes.Length - i - 2) throw new RibclProtocolException($"chunk of {size} bytes, but only {Math.Max(0, bytes.Length - i - 2)} follow (truncated or corrupt)");
             output.Write(bytes, i, size);
             if (bytes[i + size] != '\r' || bytes[i + size + 1] != '\n') throw new RibclProtocolException("chunk not followed by CRLF");
             i += size + 2;

@@ -115,7 +115,7 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
         var real = PathText.Real(config.Directory)!;
         if (Show(deadline) is { Kind: Reply.Ok, Path: { } taken } && taken != real)
             return OcfResult.Fail(OcfExit.Generic, $"Ganesha export {config.ExportId} exports {taken}, not {real}: the Export_Id is taken; choose another export_id");
-        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        StateDirectory.Ensure(config.StateDir);
         AtomicFs.WriteFileAtomic(BlockFile, Encoding.UTF8.GetBytes(Block(real)), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         CrashPoint.Here("wrote the export block");
         var (kind, text) = Call("AddExport", deadline, BlockFile, $"EXPORT(Export_Id={config.ExportId.ToString(CultureInfo.InvariantCulture)})");

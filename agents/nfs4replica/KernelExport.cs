@@ -126,7 +126,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     public OcfResult Export(Deadline deadline)
     {
         var path = PathText.Real(config.Directory)!;
-        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        StateDirectory.Ensure(config.StateDir);
         AtomicFs.WriteFileAtomic(RecordFile, Encoding.UTF8.GetBytes(path + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         CrashPoint.Here("recorded the path");
         var options = string.Join(',', Wanted(path));

@@ -70,7 +70,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     private void Record(string file, int pid)
     {
         if (ProcessIdentity.Of(pid) is not { } id) return;
-        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        StateDirectory.Ensure(config.StateDir);
         AtomicFs.WriteFileAtomic(file, Encoding.UTF8.GetBytes(id + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 

@@ -109,7 +109,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     private void Record(int pid)
     {
         if (ProcessIdentity.Of(pid) is not { } id) return;
-        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        StateDirectory.Ensure(config.StateDir);
         AtomicFs.WriteFileAtomic(IdentityFile, Encoding.UTF8.GetBytes(id + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
@@ -161,6 +161,8 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     public OcfResult Start(Deadline deadline)
     {
         if (Preflight() is { IsSuccess: false } bad) return bad;
+        // Before the server runs: a state_dir we cannot trust must not leave it running unrecorded.
+        StateDirectory.Ensure(config.StateDir);
         var before = ReadPidFile();
         var pid = before is { Ours: true } running ? running.Pid : StartingServer();
         if (pid > 0 && before is not { Ours: true })
@@ -324,25 +326,12 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
 
     /// <summary>
     /// Runs a database client with cfgloc's password in a 0600 file only it reads (PGPASSFILE,
-    /// --defaults-extra-file): never in argv or the environment. The file is removed afterwards.
+    /// --defaults-extra-file): never in argv or the environment. The file lives in a fresh
+    /// directory inside the verified state_dir, never in a shared one like /tmp (where whoever
+    /// creates the directory first decides what root writes over), and is removed afterwards.
     /// </summary>
-    protected ProcessResult WithSecretFile(byte[] content, Func<string, ProcessSpec> spec, Deadline deadline)
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "ocf-xcatdb");
-        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var file = Path.Combine(dir, $"credentials.{Environment.ProcessId}");
-        try
-        {
-            using (var f = new FileStream(file, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
-                f.Write(content);
-            return ProcessRunner.Run(spec(file), deadline);
-        }
-        finally
-        {
-            Array.Clear(content);
-            try { File.Delete(file); } catch (IOException) { }
-        }
-    }
+    protected ProcessResult WithSecretFile(byte[] content, Func<string, ProcessSpec> spec, Deadline deadline) =>
+        StateDirectory.WithPrivateFile(config.StateDir, "credentials", content, file => ProcessRunner.Run(spec(file), deadline));
 
     protected static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 

@@ -41,7 +41,7 @@ public sealed class SqliteTables(XcatDbConfig config, Log log, string instance) 
     public OcfResult Start(Deadline deadline)
     {
         if (Preflight() is { IsSuccess: false } bad) return bad;
-        Directory.CreateDirectory(config.StateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        StateDirectory.Ensure(config.StateDir);
         AtomicFs.WriteFileAtomic(Record, System.Text.Encoding.UTF8.GetBytes(Site + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         log.Info($"SQLite tables in {config.SqliteDir} active");
         return OcfResult.Success;

@@ -307,4 +307,62 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
         await scanner;
         Assert.True(scans > 0);
     }
+    // Both engines' classes plant in the one /tmp/ocf-xcatdb: one at a time.
+    private static readonly object SharedTmp = new();
+
+    /// <summary>
+    /// The attack on the old credentials file: a local user creates /tmp/ocf-xcatdb first (0777,
+    /// theirs) and plants, under every name the next agent runs could use, symlinks to a
+    /// root-owned file and 0666 files of their own. Depth-10 monitors must leave the root file
+    /// as it was and write the password into nothing the user can read.
+    /// </summary>
+    [Fact]
+    public void A_credentials_directory_planted_in_tmp_by_another_user_is_never_written_into()
+    {
+        Assert.Equal(0, Do("start").Code);
+        var victim = Path.Combine(pg.Root, "root-owned-victim");
+        File.WriteAllText(victim, "root's data\n");
+        lock (SharedTmp)
+        {
+            const string planted = "/tmp/ocf-xcatdb";
+            if (Directory.Exists(planted)) Directory.Delete(planted, recursive: true);
+            Directory.CreateDirectory(planted);
+            try
+            {
+                var next = int.Parse(File.ReadAllText("/proc/sys/kernel/ns_last_pid").Trim());
+                for (var pid = next + 1; pid < next + 3000; pid++)
+                {
+                    var name = Path.Combine(planted, $"credentials.{pid}");
+                    if (pid % 2 == 0) File.CreateSymbolicLink(name, victim);
+                    else { File.WriteAllText(name, ""); File.SetUnixFileMode(name, (UnixFileMode)0b110_110_110); }
+                }
+                Run.Command(["chown", "-hR", "nobody:nogroup", planted]);
+                File.SetUnixFileMode(planted, (UnixFileMode)0b111_111_111);
+
+                for (var i = 0; i < 3; i++)
+                {
+                    var r = Do("monitor", level: 10);
+                    Assert.True(r.Code == 0, r.ToString());
+                }
+                Assert.Equal("root's data\n", File.ReadAllText(victim));
+                foreach (var f in Directory.EnumerateFiles(planted))
+                    if (!File.ResolveLinkTarget(f, false)?.FullName.Equals(victim) ?? true)
+                        Assert.DoesNotContain("cl|us", File.ReadAllText(f));
+            }
+            finally { Directory.Delete(planted, recursive: true); }
+        }
+    }
+
+    [Fact]
+    public void A_state_directory_others_can_write_is_refused_naming_it_and_the_fix()
+    {
+        var state = Path.Combine(pg.Root, "state-0777");
+        Directory.CreateDirectory(state);
+        File.SetUnixFileMode(state, (UnixFileMode)0b111_111_111);
+        var r = Do("start", pg.Params(("state_dir", state)));
+        Assert.Equal(1, r.Code);
+        Assert.Contains($"state directory {state} has mode 0777", r.ExitReason);
+        Assert.Contains("remove it", r.Stderr);
+        Directory.Delete(state);
+    }
 }

@@ -40,11 +40,21 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static unsafe partial int LStat(string path, byte* buf);
 
-    public const int StatModeOffset = 24, StatSize = 144;
+    public const int StatModeOffset = 24, StatUidOffset = 28, StatSize = 144;
     public const uint S_IFMT = 0xF000, S_IFLNK = 0xA000, S_IFDIR = 0x4000, S_IFREG = 0x8000;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Open(string path, int flags);
+
+    /// <summary>mkdtemp(3): the template's trailing XXXXXX replaced in place; a 0700 directory only we made.</summary>
+    [LibraryImport("libc", EntryPoint = "mkdtemp", SetLastError = true)]
+    public static unsafe partial byte* MkdTemp(byte* template);
+
+    [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mkdir(string path, uint mode);
+
+    [LibraryImport("libc", EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Rmdir(string path);
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     public static partial int Fsync(int fd);

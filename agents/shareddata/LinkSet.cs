@@ -110,6 +110,7 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
             return OcfResult.Fail(OcfExit.NotInstalled, $"shared root {root} does not exist here; mount the shared storage first");
         if (config.RequireMountpoint && !MountTable.IsMountPoint(root))
             return OcfResult.Fail(OcfExit.NotInstalled, $"shared root {root} is not a mount point; mount it or set require_mountpoint=false");
+        if (ResolvedOverlap() is { } overlap) return overlap;
         foreach (var link in config.Links)
         {
             var parent = Path.GetDirectoryName(link.Path)!;
@@ -126,6 +127,31 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
                 return OcfResult.Fail(OcfExit.NotInstalled, $"target {link.Target} does not exist; create it on the shared storage or set create_targets=true");
         }
         return OcfResult.Success;
+    }
+
+    /// <summary>
+    /// The configuration's path checks compare text; the kernel resolves symlinks. A link path
+    /// whose parent is (or passes through) a symlink into the shared root names the shared copy
+    /// itself: start would rename the shared data aside on the shared storage and link the path
+    /// to itself. So every link's parent is resolved (realpath) and compared with the resolved
+    /// shared root, both ways, before anything is touched: 6, naming both.
+    /// </summary>
+    private OcfResult? ResolvedOverlap()
+    {
+        var root = PathText.Real(config.SharedRoot) ?? config.SharedRoot;
+        foreach (var link in config.Links)
+        {
+            var parent = Path.GetDirectoryName(link.Path)!;
+            if (PathText.Real(parent) is not { } realParent) continue; // a missing parent is reported below (5)
+            var resolved = PathText.Normalize(Path.Combine(realParent, Path.GetFileName(link.Path)));
+            if (PathText.IsWithin(resolved, root))
+                return OcfResult.Fail(OcfExit.NotConfigured,
+                    $"{link.Path} resolves to {resolved}, inside shared_root {config.SharedRoot} (a symlink in its parent {parent}); list the node's own path");
+            if (PathText.IsWithin(root, resolved))
+                return OcfResult.Fail(OcfExit.NotConfigured,
+                    $"shared_root {config.SharedRoot} resolves to {root}, inside link path {link.Path} ({resolved}); linking would hide it");
+        }
+        return null;
     }
 
     /// <summary>All or nothing: on any failure, everything is deactivated again before answering.</summary>
@@ -169,12 +195,19 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
         }
         if (!Exists(link.Target))
         {
+            // Preflight saw it; if it is gone now, only create_targets allows making it.
+            if (!config.CreateTargets)
+                throw new IOException($"target {link.Target} vanished during start; create_targets=false, so it is not created");
             Directory.CreateDirectory(link.Target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
                 UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
             log.Info($"{link.Path}: created missing target {link.Target}");
             CrashPoint.Here($"created target {link.Target}");
         }
-        AtomicFs.SymlinkAtomic(link.Target, link.Path, link.Temp);
+        try { AtomicFs.SymlinkNoReplace(link.Target, link.Path, link.Temp); }
+        catch (SysError e) when (e.IsAlreadyExists)
+        {
+            throw new IOException($"{link.Path} reappeared while start was linking it (another action on it?); left as it is");
+        }
         log.Info($"{link.Path}: linked to {link.Target}");
         CrashPoint.Here($"linked {link.Path}");
     }

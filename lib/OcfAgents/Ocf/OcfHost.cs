@@ -40,6 +40,7 @@ public sealed record HostOptions
 /// | monitor | probe: 5 (not installed here) → 7, since it cannot be running on this node   |
 /// | any     | an exception → 4 for permission errors, else 1; never an unhandled crash     |
 /// | any     | every failure prints exactly one ocf-exit-reason line (≤ 128 characters)     |
+/// | start, stop, migrate_*, reload | one at a time per resource: a lock, waited for ≤ half the deadline |
 /// </summary>
 public static class OcfHost
 {
@@ -128,9 +129,20 @@ public static class OcfHost
         };
 
         OcfResult result;
+        ResourceLock? held = null;
         try
         {
-            result = Dispatch(agent, ctx);
+            if (Changes(action))
+            {
+                var path = ResourceLock.PathFor(Get(env, "HA_RSCTMP") ?? "/run/resource-agents", agent.Name, instance);
+                // At most half the budget: what is left is the action's own.
+                held = ResourceLock.Acquire(path, Deadline.After(deadline.Remaining / 2),
+                    () => log.Info($"{action}: another action on this resource is running; waiting for it (lock {path})"));
+                result = held is null
+                    ? OcfResult.Fail(OcfExit.Generic, $"another action on this resource still runs (lock {path}); {action} changed nothing")
+                    : Dispatch(agent, ctx);
+            }
+            else result = Dispatch(agent, ctx);
         }
         catch (Exception e)
         {
@@ -141,10 +153,20 @@ public static class OcfHost
                     ? ErrorText.Describe(e)
                     : $"{action}: {ErrorText.Describe(e)}");
         }
+        finally
+        {
+            held?.Dispose();
+        }
         if (!result.IsSuccess && deadline.Expired && result.Code != OcfExit.NotRunning)
             result = result with { Reason = $"{action} timed out after {MetaData.Seconds(deadline.Timeout)}: {result.Reason}" };
         return Finish(stderr, env, log, action, result);
     }
+
+    /// <summary>
+    /// The actions that change the resource run one at a time per resource (<see cref="ResourceLock"/>);
+    /// monitor and validate-all only read, and a recurring monitor must never wait behind a start.
+    /// </summary>
+    private static bool Changes(string action) => action is "start" or "stop" or "migrate_to" or "migrate_from" or "reload" or "reload-agent";
 
     private static OcfResult Dispatch<TConfig>(ResourceAgent<TConfig> agent, OcfContext ctx)
     {

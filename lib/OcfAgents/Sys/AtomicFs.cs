@@ -65,22 +65,22 @@ public static class AtomicFs
 
     /// <summary>
     /// Makes <paramref name="linkPath"/> a symlink to <paramref name="target"/> atomically: the
-    /// link is made under <paramref name="tempPath"/> and renamed over the final name, so
-    /// readers see either the old entry or the finished link. rename(2) refuses to replace a
-    /// directory with a link, which is what we want: real data is moved aside explicitly first.
+    /// link is made under <paramref name="tempPath"/> and renamed to the final name, so readers see
+    /// either nothing or the finished link. The rename never replaces (RENAME_NOREPLACE): the path
+    /// is empty when we get here, and if anything appeared there meanwhile — data another action
+    /// restored, say — it stays and we fail with EEXIST instead of destroying it.
     /// </summary>
-    public static void SymlinkAtomic(string target, string linkPath, string tempPath)
+    public static void SymlinkNoReplace(string target, string linkPath, string tempPath)
     {
         if (Native.Symlink(target, tempPath) != 0)
             throw new SysError("symlink", tempPath, Native.LastErrno);
         CrashPoint.Here($"made temporary link {tempPath}");
-        if (Native.Rename(tempPath, linkPath) != 0)
+        try { RenameNoReplace(tempPath, linkPath); }
+        catch (SysError)
         {
-            var errno = Native.LastErrno;
             Native.Unlink(tempPath);
-            throw new SysError("rename", linkPath, errno);
+            throw;
         }
-        FsyncParent(linkPath);
     }
 
     /// <summary>

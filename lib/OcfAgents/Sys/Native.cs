@@ -16,6 +16,7 @@ internal static partial class Native
     public const int O_CLOEXEC = 0x80000;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
+    public const int SIGSTOP = 19;
 
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EACCES = 13, EEXIST = 17, ENOTDIR = 20,
         EIO = 5, EISDIR = 21, EINVAL = 22, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, EROFS = 30, EINTR = 4,
@@ -52,6 +53,12 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Mkdir(string path, uint mode);
+
+    /// <summary>flock(2): LOCK_EX | LOCK_NB; released by the kernel when the process dies, SIGKILL included.</summary>
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
+    public const int LOCK_EX = 2, LOCK_NB = 4, O_RDWR = 2, O_NOFOLLOW = 0x20000, EWOULDBLOCK = 11;
 
     [LibraryImport("libc", EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Rmdir(string path);

@@ -8,4 +8,5 @@ public sealed class SysError(string operation, string path, int errno)
     public string PathName { get; } = path;
     public int Errno { get; } = errno;
     public bool IsPermission => Errno is Native.EACCES or Native.EPERM or Native.EROFS;
+    public bool IsAlreadyExists => Errno == Native.EEXIST;
 }

@@ -89,8 +89,30 @@ public static class Run
         psi.Environment["OCF_ROOT"] = "/usr/lib/ocf";
         psi.Environment["OCF_RESOURCE_INSTANCE"] = "test";
         foreach (var (k, v) in reskeys) psi.Environment["OCF_RESKEY_" + k] = v;
+        psi.Environment["HA_RSCTMP"] = RscTmp(reskeys);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         return Start(psi, limit ?? TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>
+    /// Every test calls its resource "test"; on a real node an instance name is one resource. The
+    /// agents serialise actions per instance in HA_RSCTMP, so each distinct parameter set (one
+    /// test's resource) gets its own HA_RSCTMP: tests running side by side never wait for each
+    /// other, while the actions of one test's resource still meet on one lock. Sticky and
+    /// world-writable like /tmp, for the tests that run an action as nobody.
+    /// </summary>
+    public static string RscTmp(IReadOnlyDictionary<string, string> reskeys)
+    {
+        var text = string.Join("\n", reskeys.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+        var dir = Path.Combine(Path.GetTempPath(), "ocfagents-rsctmp", hash);
+        if (!Directory.Exists(dir))
+        {
+            Directory.CreateDirectory(dir);
+            File.SetUnixFileMode(Path.GetDirectoryName(dir)!, (UnixFileMode)0b1_111_111_111);
+            File.SetUnixFileMode(dir, (UnixFileMode)0b1_111_111_111);
+        }
+        return dir;
     }
 
     public static AgentResult Command(IReadOnlyList<string> argv, TimeSpan? limit = null, IReadOnlyDictionary<string, string>? env = null, string? stdin = null)

@@ -280,8 +280,11 @@ hbnfs_env=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=benchexportfs OCF_RESKEY_
   OCF_RESKEY_CRM_meta_interval=10000)
 njson="$work/nfs.json"
 hb=/usr/lib/ocf/resource.d/heartbeat/exportfs
+# Our monitor also reads nfsd's thread count, which this kernel cannot show: a tmpfs /proc/fs
+# inside the namespace says 8, as a running nfs-server would.
 unshare --mount sh -c 'set -f  # the commands hold a literal * (clientspec)
   mount --bind "$1" /var/lib/nfs || exit 1
+  mount -t tmpfs nfsd-threads /proc/fs && mkdir /proc/fs/nfsd && echo 8 > /proc/fs/nfsd/threads || exit 1
   eval "$3 start" >/dev/null 2>&1; eval "$2 start" 2>/dev/null
   eval "$2 monitor" && eval "$3 monitor" || { echo "bench: an exportfs agent does not report running" >&2; exit 1; }
   hyperfine -N --warmup 10 --runs "${BENCH_NFS_RUNS:-100}" --export-json "$4" \

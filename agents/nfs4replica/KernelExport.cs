@@ -12,11 +12,22 @@ namespace OcfAgents.Agents.Nfs4Replica;
 /// asked for (exportfs adds its defaults, which are fine); stop runs `exportfs -u CLIENT:PATH`, verifies, optionally waits
 /// the NFSv4 lease, and flushes the kernel's export cache (`exportfs -f`).
 ///
-/// | etab has our path+client        | with all our options | monitor                          |
-/// |---------------------------------|----------------------|----------------------------------|
-/// | no                              | –                    | 7 not exported                   |
-/// | yes                             | yes                  | 0                                |
-/// | yes                             | no                   | 1 drift: names what is missing   |
+/// etab survives a reboot (and fencing): alone it would make a probe report "running" while no
+/// nfsd serves anything (resource-agents' exportfs had that bug). So an export counts only when
+/// this boot's start recorded it (state_dir is on tmpfs) and the kernel NFS server runs:
+///
+/// | start record (this boot) | etab has our path+client | with all our options | nfsd threads | monitor |
+/// |--------------------------|--------------------------|----------------------|--------------|---------|
+/// | no                       | any (a stale etab line is only logged) | –      | –            | 7       |
+/// | yes                      | no                       | –                    | –            | 7       |
+/// | yes                      | yes                      | no                   | –            | 1 drift: names what is missing |
+/// | yes                      | yes                      | yes                  | 0 / no nfsd  | 1 nothing is served; stop unexports |
+/// | yes                      | yes                      | yes                  | > 0          | 0       |
+///
+/// nfsd's threads are read from /proc/fs/nfsd/threads (the nfsd file system that rpc.nfsd
+/// writes its thread count to). The kernel's own export cache (/proc/net/rpc/nfsd.export) is
+/// filled on demand, when a client first asks mountd: it cannot show an export nobody used yet,
+/// so etab, which mountd answers from, stays the table of record.
 /// </summary>
 public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string instance) : IExport
 {
@@ -98,11 +109,41 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     private static string LastLine(ProcessResult r) =>
         (r.Stderr + "\n" + r.Stdout).Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? $"exit {r.ExitCode}";
 
+    private string? Recorded()
+    {
+        try { return File.ReadAllText(RecordFile).Trim() is { Length: > 0 } p ? p : null; }
+        catch (IOException) { return null; }
+    }
+
+    private const string NfsdThreads = "/proc/fs/nfsd/threads";
+
+    /// <summary>Null when the kernel NFS server runs threads; otherwise why nothing is served.</summary>
+    private static string? NfsdDown()
+    {
+        string text;
+        try { text = File.ReadAllText(NfsdThreads).Trim(); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return $"the kernel NFS server is not running ({NfsdThreads} does not exist: nfsd not loaded, or /proc/fs/nfsd not mounted)";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot read {NfsdThreads}: {ErrorText.Describe(e)}";
+        }
+        return int.TryParse(text, out var n) && n > 0 ? null : $"the kernel NFS server runs no threads ({NfsdThreads} says {ErrorText.Printable(text)}; start nfs-server)";
+    }
+
     public OcfResult Monitor(Deadline deadline)
     {
-        if (ExportedPath() is not { } path) return OcfResult.NotRunning;
         var (table, error) = Table();
         if (table is null) return OcfResult.Fail(OcfExit.Generic, error!);
+        if (Recorded() is not { } recorded)
+        {
+            if (PathText.Real(config.Directory) is { } real && table.Any(e => e.Path == real && e.Client == config.ClientSpec))
+                log.Info($"{Etab} lists {real} for {config.ClientSpec}, but no start of this boot recorded it ({RecordFile}): a line left from before a reboot or from another exporter; not ours");
+            return OcfResult.NotRunning;
+        }
+        var path = PathText.Real(config.Directory) ?? recorded;
         var entry = table.FirstOrDefault(e => e.Path == path && e.Client == config.ClientSpec);
         if (entry.Path is null) return OcfResult.NotRunning;
         var missing = Wanted(path).Where(w => !Has(entry.Options, w)).ToList();
@@ -111,6 +152,8 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
                 $"(has {string.Join(",", entry.Options)}): changed by hand or another exporter; start restores ours");
         if (PathText.Real(config.Directory) is null)
             return OcfResult.Fail(OcfExit.Generic, $"{config.Directory} has gone while {path} is still exported; stop will unexport it");
+        if (NfsdDown() is { } why)
+            return OcfResult.Fail(OcfExit.Generic, $"{path} is in the export table but {why}");
         return OcfResult.Success;
     }
 

@@ -89,11 +89,17 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     /// file: one that an earlier start spawned just before it was killed. The topmost such process
     /// (its parent is not one of them) is the server itself; starting a second one would only fight
     /// it for the data files' locks.
+    ///
+    /// A pid file that names another pid rules that out: a starting server writes its own pid
+    /// first (PostgreSQL before it forks anything). What works in the directory then are the
+    /// leftovers of the server the file names — backends of a SIGKILLed postmaster, which
+    /// outlive it for a moment and have no server parent either. Those are waited for, not joined.
     /// </summary>
-    private int StartingServer()
+    private int StartingServer(PidFileState? pidFile)
     {
         // setpriv: spawned in the data directory, about to exec the server itself.
-        var holders = Holders().Where(h => ProcessNames.Contains(Comm(h)) || Comm(h) == "setpriv").ToList();
+        var holders = Holders().Where(h => Comm(h) == "setpriv"
+            || (ProcessNames.Contains(Comm(h)) && (pidFile is not { Pid: > 0 } named || named.Pid == h))).ToList();
         return holders.FirstOrDefault(h => !holders.Contains(ProcessIdentity.ParentOf(h)));
     }
 
@@ -164,7 +170,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
         // Before the server runs: a state_dir we cannot trust must not leave it running unrecorded.
         StateDirectory.Ensure(config.StateDir);
         var before = ReadPidFile();
-        var pid = before is { Ours: true } running ? running.Pid : StartingServer();
+        var pid = before is { Ours: true } running ? running.Pid : StartingServer(before);
         if (pid > 0 && before is not { Ours: true })
             log.Info($"{ServerName} (pid {pid}) is already starting in {DataDir} (an earlier start was interrupted); waiting for it");
         if (pid == 0)

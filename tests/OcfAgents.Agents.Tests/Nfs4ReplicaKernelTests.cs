@@ -6,7 +6,9 @@ namespace OcfAgents.Agents.Tests;
 /// ocf:xcat:nfs4replica backend=kernel with the real exportfs (nfs-kernel-server), each run in a
 /// private mount namespace whose /var/lib/nfs is a temp directory: the host's export table is
 /// never touched. This kernel has no nfsd, so exportfs writes etab only — which is what
-/// `exportfs -s` reads and what the agent checks.
+/// `exportfs -s` reads and what the agent checks. The one thing of nfsd's the agent reads besides,
+/// its thread count, is given as the kernel would show it: a /proc/fs/nfsd/threads file in the
+/// namespace (8 = running unless a test says otherwise; "none" = no nfsd at all).
 /// </summary>
 public sealed class Nfs4ReplicaKernelTests : IDisposable
 {
@@ -35,16 +37,54 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
         return p;
     }
 
-    /// <summary>argv run in a fresh mount namespace with our /var/lib/nfs.</summary>
-    private AgentResult InNamespace(IReadOnlyList<string> argv, Dictionary<string, string>? env = null) =>
-        Run.Command(["unshare", "--mount", "sh", "-c", "mount --bind \"$0\" /var/lib/nfs && exec \"$@\"", VarLibNfs, .. argv], env: env);
+    /// <summary>argv run in a fresh mount namespace with our /var/lib/nfs and nfsd's thread count.</summary>
+    private AgentResult InNamespace(IReadOnlyList<string> argv, Dictionary<string, string>? env = null, string nfsdThreads = "8") =>
+        Run.Command(["unshare", "--mount", "sh", "-c",
+            "mount --bind \"$0\" /var/lib/nfs && mount -t tmpfs nfsd-threads /proc/fs && " +
+            "if [ \"$1\" != none ]; then mkdir /proc/fs/nfsd && echo \"$1\" > /proc/fs/nfsd/threads; fi && shift && exec \"$@\"",
+            VarLibNfs, nfsdThreads, .. argv], env: env);
 
-    private AgentResult Do(string action, Dictionary<string, string>? p = null, Dictionary<string, string>? env = null)
+    private AgentResult Do(string action, Dictionary<string, string>? p = null, Dictionary<string, string>? env = null, string nfsdThreads = "8")
     {
         var e = new Dictionary<string, string> { ["OCF_ROOT"] = "/usr/lib/ocf", ["OCF_RESOURCE_INSTANCE"] = "sn1_install" };
         foreach (var (k, v) in p ?? Params()) e["OCF_RESKEY_" + k] = v;
+        e["HA_RSCTMP"] = Run.RscTmp(p ?? Params());
         foreach (var (k, v) in env ?? []) e[k] = v;
-        return InNamespace([Agent, action], e);
+        return InNamespace([Agent, action], e, nfsdThreads);
+    }
+
+    /// <summary>
+    /// After a reboot or fencing, etab still lists what was exported before; tmpfs lost this
+    /// boot's start record. A probe then is 7: nothing of ours is served (it used to say 0).
+    /// </summary>
+    [Fact]
+    public void A_stale_etab_line_from_before_a_reboot_is_not_taken_for_a_running_export()
+    {
+        Assert.Equal(0, Do("start").Code);
+        Directory.Delete(Path.Combine(_root, "state"), recursive: true); // the reboot, as far as tmpfs goes
+        Assert.Contains(ExportTable(), l => l.StartsWith(Install, StringComparison.Ordinal));
+        var probe = Do("monitor");
+        Assert.True(probe.Code == 7, probe.ToString());
+        Assert.Contains("no start of this boot recorded it", probe.Stderr);
+        var start = Do("start");
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.Equal(0, Do("stop").Code);
+    }
+
+    [Theory]
+    [InlineData("0", "runs no threads")]
+    [InlineData("none", "is not running")]
+    public void An_export_whose_nfsd_is_down_fails_monitor_naming_it_and_stop_unexports(string threads, string reason)
+    {
+        Assert.Equal(0, Do("start").Code);
+        var m = Do("monitor", nfsdThreads: threads);
+        Assert.Equal(1, m.Code);
+        Assert.Contains($"the kernel NFS server {reason}", m.ExitReason);
+        var start = Do("start", nfsdThreads: threads);
+        Assert.Equal(1, start.Code);
+        var stop = Do("stop", nfsdThreads: threads);
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.DoesNotContain(ExportTable(), l => l.StartsWith(Install, StringComparison.Ordinal));
     }
 
     private string[] ExportTable()

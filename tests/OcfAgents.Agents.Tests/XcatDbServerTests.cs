@@ -5,7 +5,45 @@ using OcfAgents.Agents.Tests.Support;
 namespace OcfAgents.Agents.Tests;
 
 /// <summary>ocf:xcat:xcatdb with engine=postgresql against a real PostgreSQL 15 cluster on "shared storage".</summary>
-public sealed class XcatDbPostgresTests(PostgresFixture pg) : XcatDbServerTests(pg), IClassFixture<PostgresFixture>;
+public sealed class XcatDbPostgresTests(PostgresFixture pg) : XcatDbServerTests(pg), IClassFixture<PostgresFixture>
+{
+    /// <summary>
+    /// The start after a SIGKILLed postmaster used to take its leftover backends for a server an
+    /// earlier start had spawned, wait for them, and fail. Twenty kills in a row, with both cores
+    /// busy (the backends then outlive the postmaster longest), each followed by a start that
+    /// must succeed and a depth-10 monitor.
+    /// </summary>
+    [Fact]
+    public void Start_after_a_SIGKILLed_postmaster_recovers_twenty_times_in_a_row_under_a_CPU_burner()
+    {
+        var burners = Enumerable.Range(0, Environment.ProcessorCount).Select(_ =>
+            System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", "while :; do :; done"]))!).ToList();
+        try
+        {
+            Assert.Equal(0, Do("start").Code);
+            for (var round = 1; round <= 20; round++)
+            {
+                // A client session, so that there is a backend to outlive the postmaster.
+                var client = new System.Diagnostics.ProcessStartInfo($"{PostgresFixture.Bin}/psql",
+                    ["-X", "-q", "-h", "127.0.0.1", "-p", pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-c", "SELECT pg_sleep(60)"])
+                    { RedirectStandardError = true, RedirectStandardOutput = true };
+                client.Environment["PGPASSWORD"] = "super";
+                using var session = System.Diagnostics.Process.Start(client)!;
+                SpinWait.SpinUntil(() => pg.Holders().Length > 6, TimeSpan.FromSeconds(5));
+                System.Diagnostics.Process.GetProcessById(pg.ServerPid!.Value).Kill();
+                var start = Do("start");
+                Assert.True(start.Code == 0, $"round {round}: {start}");
+                var deep = Do("monitor", level: 10);
+                Assert.True(deep.Code == 0, $"round {round}: {deep}");
+                session.Kill();
+            }
+        }
+        finally
+        {
+            foreach (var b in burners) { b.Kill(); b.Dispose(); }
+        }
+    }
+}
 
 /// <summary>ocf:xcat:xcatdb with engine=mysql against a real MariaDB 10.11 server on "shared storage".</summary>
 public sealed class XcatDbMariaDbTests(MariaDbFixture db) : XcatDbServerTests(db), IClassFixture<MariaDbFixture>;
@@ -15,7 +53,7 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
 {
     private static string Agent => Built.Release("xcatdb");
 
-    private AgentResult Do(string action, Dictionary<string, string>? p = null, int level = 0) =>
+    protected AgentResult Do(string action, Dictionary<string, string>? p = null, int level = 0) =>
         Run.Agent(Agent, action, p ?? pg.Params(), env: level > 0 ? new() { ["OCF_CHECK_LEVEL"] = level.ToString() } : null);
 
     // Every test leaves the server stopped, whatever it did.
@@ -364,5 +402,24 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
         Assert.Contains($"state directory {state} has mode 0777", r.ExitReason);
         Assert.Contains("remove it", r.Stderr);
         Directory.Delete(state);
+    }
+    /// <summary>
+    /// A probe must not write into the server's log: admins alert on FATAL and ERROR lines, and a
+    /// depth-0 monitor runs every 10 s. 100 monitors add nothing (a checkpoint the server logs on
+    /// its own schedule is the one line allowed to appear meanwhile).
+    /// </summary>
+    [Fact]
+    public void A_hundred_depth_0_monitors_add_no_line_to_the_servers_log()
+    {
+        Assert.Equal(0, Do("start").Code);
+        Assert.Equal(0, Do("monitor").Code);
+        var before = File.ReadAllLines(pg.LogFile).Length;
+        for (var i = 0; i < 100; i++)
+        {
+            var r = Do("monitor");
+            Assert.True(r.Code == 0, r.ToString());
+        }
+        var added = File.ReadAllLines(pg.LogFile).Skip(before).Where(l => !l.Contains("checkpoint", StringComparison.Ordinal)).ToList();
+        Assert.True(added.Count == 0, string.Join("\n", added));
     }
 }

@@ -13,10 +13,13 @@ namespace OcfAgents.Db;
 /// ← 'R' Int32 len …  an authentication request (or AuthenticationOk): the server accepts
 /// ← 'E' Int32 len    ErrorResponse: fields (byte code, cstring)* \0 — 'C' SQLSTATE, 'M' message
 /// ← 'v' …            NegotiateProtocolVersion: accepts as well
-/// → Terminate        'X' Int32 4, then close
+/// → Terminate        'X' Int32 4, then close — only after AuthenticationOk (Int32 0)
 /// </code>
-/// The server does not log a client that leaves during authentication (psql does it on purpose
-/// before asking for a password), so a probe every few seconds does not fill its log.
+/// The server logs nothing for a client that closes the connection while it waits for a password
+/// or a SASL message (psql does exactly that before prompting), but anything else sent then is
+/// an error it logs: a Terminate answering AuthenticationSASL became "FATAL: expected SASL
+/// response, got message type 88" in the server's log on every monitor. So the probe answers an
+/// authentication request by closing, and says Terminate only in a session that began.
 /// </summary>
 public static class PostgresProbe
 {
@@ -44,7 +47,9 @@ public static class PostgresProbe
             var length = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(1));
             if (length < 4 || length > 65536) return new Answer(false, null, $"{host}:{port} answered with a {length}-byte message: not PostgreSQL");
             var body = SocketRead.Exactly(socket, length - 4);
-            try { socket.Send([(byte)'X', 0, 0, 0, 4]); } catch (SocketException) { }
+            var authenticationOk = type == 'R' && body.Length >= 4 && BinaryPrimitives.ReadInt32BigEndian(body) == 0;
+            if (authenticationOk)
+                try { socket.Send([(byte)'X', 0, 0, 0, 4]); } catch (SocketException) { }
             return type switch
             {
                 'R' or 'v' => new Answer(true, null, "accepts connections"),

@@ -186,6 +186,8 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
                 // The server is gone (a zombie nobody reaped yet counts as gone; the server itself
                 // would take it for alive) or the pid now belongs to some other program. Its
                 // helpers leave on their own once they notice; then the file is stale.
+                if (Holders() is { Count: > 0 } leftovers)
+                    log.Info($"{PidFile} names pid {other.Pid}, which is gone; waiting for its processes {string.Join(", ", leftovers)} to leave {DataDir}");
                 if (!deadline.WaitUntil(() => Holders().Count == 0, TimeSpan.FromMilliseconds(50)))
                     return OcfResult.Fail(OcfExit.Generic, $"processes {string.Join(", ", Holders())} still work in {DataDir} without a {ServerName}");
                 AtomicFs.Unlink(PidFile);

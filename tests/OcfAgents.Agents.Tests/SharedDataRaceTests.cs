@@ -25,19 +25,7 @@ public sealed class SharedDataRaceTests
     /// <summary>start, frozen by itself right after it moved the path's data aside (the first crash point).</summary>
     private static Process FrozenStart(Dictionary<string, string> reskeys)
     {
-        var psi = new ProcessStartInfo(Built.WithHooks("shareddata"))
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/",
-        };
-        psi.ArgumentList.Add("start");
-        psi.Environment.Clear();
-        psi.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
-        psi.Environment["OCF_ROOT"] = "/usr/lib/ocf";
-        psi.Environment["OCF_RESOURCE_INSTANCE"] = "test";
-        psi.Environment["HA_RSCTMP"] = Run.RscTmp(reskeys);
-        psi.Environment["OCFAGENTS_PAUSE_AT"] = "1";
-        foreach (var (k, v) in reskeys) psi.Environment["OCF_RESKEY_" + k] = v;
-        var p = Process.Start(psi)!;
+        var p = Run.AgentProcess(Built.WithHooks("shareddata"), "start", reskeys, new() { ["OCFAGENTS_PAUSE_AT"] = "1" });
         Until(() => State(p.Id) == 'T', "start never reached its first crash point");
         return p;
     }

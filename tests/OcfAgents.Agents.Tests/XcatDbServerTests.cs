@@ -9,9 +9,48 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : XcatDbServerTests(
 {
     /// <summary>
     /// The start after a SIGKILLed postmaster used to take its leftover backends for a server an
-    /// earlier start had spawned, wait for them, and fail. Twenty kills in a row, with both cores
-    /// busy (the backends then outlive the postmaster longest), each followed by a start that
-    /// must succeed and a depth-10 monitor.
+    /// earlier start had spawned, wait for them, and fail. A backend that cannot exit yet (frozen
+    /// with SIGSTOP: the longest a loaded machine could keep one) makes the race certain: start
+    /// must say it waits for the leftovers, and once they go, start the server.
+    /// </summary>
+    [Fact]
+    public void Start_after_a_SIGKILLed_postmaster_waits_for_its_leftover_backends_instead_of_joining_them()
+    {
+        Assert.Equal(0, Do("start").Code);
+        using var session = Session();
+        SpinWait.SpinUntil(() => Backend() is not null, TimeSpan.FromSeconds(10));
+        var backend = Backend() ?? throw new InvalidOperationException("no client backend appeared");
+        Run.Command(["kill", "-STOP", backend.ToString()]);
+        var postmaster = pg.ServerPid!.Value;
+        Run.Command(["kill", "-KILL", postmaster.ToString()]);
+        SpinWait.SpinUntil(() => !Directory.Exists($"/proc/{postmaster}"), TimeSpan.FromSeconds(10));
+
+        using var start = Run.AgentProcess(Agent, "start", pg.Params());
+        var stderr = new System.Text.StringBuilder();
+        var waiting = new ManualResetEventSlim();
+        start.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stderr) stderr.AppendLine(e.Data);
+            if (e.Data.Contains($"waiting for its processes", StringComparison.Ordinal)) waiting.Set();
+        };
+        start.BeginErrorReadLine();
+        var saidSo = waiting.Wait(TimeSpan.FromSeconds(15));
+        Run.Command(["kill", "-CONT", backend.ToString()]);
+        Assert.True(start.WaitForExit(TimeSpan.FromSeconds(60)));
+        start.WaitForExit();
+        lock (stderr)
+        {
+            Assert.True(saidSo, $"start never waited for the leftover backend {backend}:\n{stderr}");
+            Assert.True(start.ExitCode == 0, $"exit {start.ExitCode}\n{stderr}");
+        }
+        Assert.NotEqual(postmaster, pg.ServerPid);
+        Assert.Equal(0, Do("monitor", level: 10).Code);
+    }
+
+    /// <summary>
+    /// The same without a frozen backend, twenty times in a row with every core busy: the kill,
+    /// the start and a depth-10 monitor each round.
     /// </summary>
     [Fact]
     public void Start_after_a_SIGKILLed_postmaster_recovers_twenty_times_in_a_row_under_a_CPU_burner()
@@ -23,13 +62,8 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : XcatDbServerTests(
             Assert.Equal(0, Do("start").Code);
             for (var round = 1; round <= 20; round++)
             {
-                // A client session, so that there is a backend to outlive the postmaster.
-                var client = new System.Diagnostics.ProcessStartInfo($"{PostgresFixture.Bin}/psql",
-                    ["-X", "-q", "-h", "127.0.0.1", "-p", pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-c", "SELECT pg_sleep(60)"])
-                    { RedirectStandardError = true, RedirectStandardOutput = true };
-                client.Environment["PGPASSWORD"] = "super";
-                using var session = System.Diagnostics.Process.Start(client)!;
-                SpinWait.SpinUntil(() => pg.Holders().Length > 6, TimeSpan.FromSeconds(5));
+                using var session = Session();
+                SpinWait.SpinUntil(() => Backend() is not null, TimeSpan.FromSeconds(5));
                 System.Diagnostics.Process.GetProcessById(pg.ServerPid!.Value).Kill();
                 var start = Do("start");
                 Assert.True(start.Code == 0, $"round {round}: {start}");
@@ -43,6 +77,23 @@ public sealed class XcatDbPostgresTests(PostgresFixture pg) : XcatDbServerTests(
             foreach (var b in burners) { b.Kill(); b.Dispose(); }
         }
     }
+
+    /// <summary>A client session that keeps a backend busy for a minute.</summary>
+    private System.Diagnostics.Process Session()
+    {
+        var client = new System.Diagnostics.ProcessStartInfo($"{PostgresFixture.Bin}/psql",
+            ["-X", "-q", "-h", "127.0.0.1", "-p", pg.Port.ToString(), "-U", "postgres", "-d", "postgres", "-c", "SELECT pg_sleep(60)"])
+            { RedirectStandardError = true, RedirectStandardOutput = true };
+        client.Environment["PGPASSWORD"] = "super";
+        return System.Diagnostics.Process.Start(client)!;
+    }
+
+    /// <summary>The client backend of <see cref="Session"/>: "postgres: postgres postgres 127.0.0.1(…) SELECT".</summary>
+    private int? Backend() => pg.Holders().Cast<int?>().FirstOrDefault(pid =>
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Contains("postgres postgres 127.0.0.1", StringComparison.Ordinal); }
+        catch (IOException) { return false; }
+    });
 }
 
 /// <summary>ocf:xcat:xcatdb with engine=mysql against a real MariaDB 10.11 server on "shared storage".</summary>
@@ -51,7 +102,7 @@ public sealed class XcatDbMariaDbTests(MariaDbFixture db) : XcatDbServerTests(db
 /// <summary>What every server engine must do, asserted the same way for each.</summary>
 public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
 {
-    private static string Agent => Built.Release("xcatdb");
+    protected static string Agent => Built.Release("xcatdb");
 
     protected AgentResult Do(string action, Dictionary<string, string>? p = null, int level = 0) =>
         Run.Agent(Agent, action, p ?? pg.Params(), env: level > 0 ? new() { ["OCF_CHECK_LEVEL"] = level.ToString() } : null);

@@ -73,7 +73,15 @@ public static class Run
 {
     public static AgentResult Agent(string binary, string action, Dictionary<string, string> reskeys,
         Dictionary<string, string>? env = null, string? asUser = null, TimeSpan? limit = null, string? workDir = null,
-        IReadOnlyList<string>? wrapper = null)
+        IReadOnlyList<string>? wrapper = null) =>
+        Start(AgentStartInfo(binary, action, reskeys, env, asUser, workDir, wrapper), limit ?? TimeSpan.FromSeconds(60));
+
+    /// <summary>The same run as <see cref="Agent"/>, started and handed over while it runs (stdout and stderr redirected).</summary>
+    public static Process AgentProcess(string binary, string action, Dictionary<string, string> reskeys, Dictionary<string, string>? env = null) =>
+        Process.Start(AgentStartInfo(binary, action, reskeys, env, null, null, null))!;
+
+    private static ProcessStartInfo AgentStartInfo(string binary, string action, Dictionary<string, string> reskeys,
+        Dictionary<string, string>? env, string? asUser, string? workDir, IReadOnlyList<string>? wrapper)
     {
         var argv = new List<string>(wrapper ?? []);
         if (asUser is not null) argv.AddRange(["setpriv", $"--reuid={asUser}", $"--regid={(asUser == "nobody" ? "nogroup" : asUser)}", "--clear-groups"]);
@@ -91,7 +99,7 @@ public static class Run
         foreach (var (k, v) in reskeys) psi.Environment["OCF_RESKEY_" + k] = v;
         psi.Environment["HA_RSCTMP"] = RscTmp(reskeys);
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        return Start(psi, limit ?? TimeSpan.FromSeconds(60));
+        return psi;
     }
 
     /// <summary>

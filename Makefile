@@ -33,7 +33,7 @@ hooks:
 prereqs:
 	@tools/prereqs.sh
 
-## test: prerequisites, build, every test; ends with "N passed, N failed"
+## test: prerequisites, build, every test; ends with "N passed, N failed, N skipped"
 test: prereqs publish hooks package
 	@tools/run-tests.sh
 

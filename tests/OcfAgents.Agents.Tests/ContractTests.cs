@@ -32,6 +32,23 @@ public class ContractTests
         Assert.True(rng.Code == 0, rng.Stderr);
     }
 
+    /// <summary>The schema that passes our agents must also be able to fail one: each broken copy is refused.</summary>
+    [Theory]
+    [InlineData("<version>1.1</version>", "", "the standard's version missing")]
+    [InlineData("<content type=\"string\"", "<content type=\"float\"", "a content type 1.1 does not name")]
+    [InlineData("<action name=\"start\"", "<action", "an action without a name")]
+    [InlineData("required=\"1\"", "required=\"yes\"", "required as a word")]
+    public void The_OCF_1_1_schema_refuses_broken_meta_data(string from, string to, string what)
+    {
+        var dir = Directory.CreateTempSubdirectory("md-bad").FullName;
+        var file = Path.Combine(dir, "meta-data.xml");
+        var good = Run.Agent(Built.Release("shareddata"), "meta-data", NoParams).Stdout;
+        Assert.Contains(from, good);
+        File.WriteAllText(file, good.Replace(from, to));
+        var rng = Run.Command(["xmllint", "--noout", "--relaxng", Built.Schema, file]);
+        Assert.True(rng.Code != 0, $"{what}: accepted");
+    }
+
     [Theory]
     [MemberData(nameof(AllAgents))]
     public void Meta_data_runs_as_an_unprivileged_user_without_HOME_and_writes_nothing(string agent)

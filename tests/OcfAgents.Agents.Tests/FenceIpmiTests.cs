@@ -122,7 +122,10 @@ public sealed class FenceIpmiTests(IpmiSim sim) : IClassFixture<IpmiSim>
     [Fact]
     public void A_wrong_password_over_lan_fails_within_login_timeout_naming_Activate_Session()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var r = Run.Fence(Agent, [], sim.Stdin("off", "lanplus=0\nlogin_timeout=1\n").Replace($"password={IpmiSim.Password}", "password=wrong"));
+        // login_timeout bounds the login, and the agent's own start and exit add well under a second.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         Assert.Equal(1, r.Code);
         Assert.Contains("Activate Session", ErrorLine(r));
     }

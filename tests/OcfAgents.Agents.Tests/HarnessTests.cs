@@ -19,6 +19,8 @@ public class HarnessTests
         var r = Harness.Run($"{Heartbeat}/Dummy", new Dictionary<string, string> { ["state"] = Path.Combine(dir, "dummy.state") });
         Assert.True(r.Code == 0, r.Report);
         Assert.Equal(0, r.Summary("fail"));
+        // "Every check" means every one ran: a skipped check is not a pass.
+        Assert.True(r.Summary("skip") == 0, r.Report);
         Assert.Equal("pass", r.Verdict("meta-data is valid against the OCF 1.1 RelaxNG schema (xmllint --relaxng)"));
         Assert.Equal("pass", r.Verdict("migrate_to (to harness-peer) then migrate_from (back) exit 0 and the resource runs here"));
         Assert.Equal("pass", r.Verdict(DataCheck));

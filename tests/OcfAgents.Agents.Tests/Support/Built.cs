@@ -6,7 +6,8 @@ namespace OcfAgents.Agents.Tests.Support;
 public static class Built
 {
     public static string RepoRoot { get; } = FindRoot();
-    public static string Schema => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "schemas", "ocf-ra-api-1.1.rng"));
+    /// <summary>The OCF 1.1 meta-data schema, written for this repository from the specification (tests/schemas).</summary>
+    public static string Schema => Path.Combine(RepoRoot, "tests", "schemas", "ocf-ra-api-1.1.rng");
     public static string Golden(string name) => Path.Combine(RepoRoot, "tests", "OcfAgents.Agents.Tests", "golden", name);
 
     public static string Release(string agent) => Existing(Path.Combine(RepoRoot, "dist", "bin", agent), "make publish");

@@ -76,23 +76,42 @@ public class AtomicFsTests
     }
 
     [Fact]
-    public void An_atomic_symlink_replaces_an_old_link_and_leaves_no_temporary_name()
+    public void A_symlink_is_made_under_its_final_name_and_leaves_no_temporary_name()
     {
         var link = Path.Combine(_dir, "l");
         var temp = Path.Combine(_dir, ".l.new");
-        AtomicFs.SymlinkAtomic("/old", link, temp);
-        AtomicFs.SymlinkAtomic("/new", link, temp);
+        AtomicFs.SymlinkNoReplace("/new", link, temp);
         Assert.Equal("/new", AtomicFs.ReadLink(link));
         Assert.Equal(PathKind.Absent, AtomicFs.Kind(temp));
     }
 
-    [Fact]
-    public void An_atomic_symlink_never_replaces_a_real_directory()
+    /// <summary>
+    /// Whatever is at the final name when the link is renamed there — a file another action
+    /// restored, an old link, a directory — stays as it was: EEXIST, and the temporary link goes.
+    /// </summary>
+    [Theory]
+    [InlineData("file")]
+    [InlineData("link")]
+    [InlineData("directory")]
+    public void A_symlink_never_replaces_what_is_already_at_its_name(string kind)
     {
         var path = Path.Combine(_dir, "d");
-        Directory.CreateDirectory(path);
-        Assert.Throws<SysError>(() => AtomicFs.SymlinkAtomic("/x", path, Path.Combine(_dir, ".d.new")));
-        Assert.Equal(PathKind.Directory, AtomicFs.Kind(path));
+        var temp = Path.Combine(_dir, ".d.new");
+        switch (kind)
+        {
+            case "file": File.WriteAllText(path, "restored data"); break;
+            case "link": File.CreateSymbolicLink(path, "/old"); break;
+            default: Directory.CreateDirectory(path); break;
+        }
+        var e = Assert.Throws<SysError>(() => AtomicFs.SymlinkNoReplace("/x", path, temp));
+        Assert.True(e.IsAlreadyExists, e.Message);
+        Assert.Equal(PathKind.Absent, AtomicFs.Kind(temp));
+        switch (kind)
+        {
+            case "file": Assert.Equal("restored data", File.ReadAllText(path)); break;
+            case "link": Assert.Equal("/old", AtomicFs.ReadLink(path)); break;
+            default: Assert.Equal(PathKind.Directory, AtomicFs.Kind(path)); break;
+        }
     }
 
     [Fact]

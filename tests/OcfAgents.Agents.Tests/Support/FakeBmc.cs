@@ -47,6 +47,8 @@ public sealed class FakeBmc : IDisposable
 
     public int Port { get; }
     public BmcFault Fault { get; set; }
+    /// <summary>Applied to every reply before it is sent: a fuzzer's mutations (null: sent as built).</summary>
+    public Func<byte[], byte[]>? Mangle { get; set; }
 
     public FakeBmc()
     {
@@ -86,7 +88,7 @@ public sealed class FakeBmc : IDisposable
             catch (ObjectDisposedException) { return; }
             try
             {
-                if (Handle(buffer[..n]) is { } reply) _socket.SendTo(reply, from);
+                if (Handle(buffer[..n]) is { } reply) _socket.SendTo(Mangle is { } mangle ? mangle(reply) : reply, from);
             }
             catch (IpmiProtocolException) { /* a real BMC drops what it cannot parse */ }
         }

@@ -308,7 +308,7 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
 
     // HTTP/1.1 response (RFC 9112): status-line CRLF *(field-line CRLF) CRLF body, where the body
     // is chunked (Transfer-Encoding), Content-Length bytes, or everything up to the close.
-    private static string HttpBody(string response, string peer)
+    internal static string HttpBody(string response, string peer)
     {
         var split = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         if (split < 0) throw new RibclProtocolException("HTTP response without a header end (truncated)");

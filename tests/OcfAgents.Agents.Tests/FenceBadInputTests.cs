@@ -81,4 +81,21 @@ public sealed class FenceBadInputTests
         Assert.DoesNotContain('\u001b', r.Stderr);
         Assert.DoesNotContain('\u0007', r.Stderr);
     }
+
+    /// <summary>
+    /// The release executables carry .NET's resource keys instead of its messages; a broken CA
+    /// file used to be reported with a key. What reaches the log is a sentence and the file.
+    /// </summary>
+    [Fact]
+    public void A_corrupt_CA_file_is_reported_in_words_naming_the_file_not_with_a_runtime_key()
+    {
+        using var ilo = IloSim.Start("none");
+        var ca = Path.Combine(ilo.Dir, "corrupt-ca.pem");
+        File.WriteAllText(ca, "-----BEGIN CERTIFICATE-----\nMIIBAAAAAAAAAAAAAAAAAAAA\n-----END CERTIFICATE-----\n");
+        var r = Run.Fence(Built.Release("fence_riloe"), [], ilo.Stdin("status").Replace("ssl_insecure=1\n", "") + $"ssl_ca_file={ca}\n");
+        Assert.True(r.Code == 1, r.ToString());
+        var line = FenceChecks.ErrorLine(r);
+        Assert.Contains($"cannot read ssl_ca_file {ca}: not a valid certificate or key", line);
+        Assert.DoesNotMatch(@"\b[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]+\b", line.Replace(ca, ""));
+    }
 }

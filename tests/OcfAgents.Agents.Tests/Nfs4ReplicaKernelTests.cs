@@ -37,12 +37,36 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
         return p;
     }
 
-    /// <summary>argv run in a fresh mount namespace with our /var/lib/nfs and nfsd's thread count.</summary>
-    private AgentResult InNamespace(IReadOnlyList<string> argv, Dictionary<string, string>? env = null, string nfsdThreads = "8") =>
+    /// <summary>
+    /// argv run in a fresh mount namespace with our /var/lib/nfs and nfsd's thread count;
+    /// <paramref name="readOnly"/>, if given, is bind-mounted read-only onto itself there.
+    /// </summary>
+    private AgentResult InNamespace(IReadOnlyList<string> argv, Dictionary<string, string>? env = null, string nfsdThreads = "8", string readOnly = "") =>
         Run.Command(["unshare", "--mount", "sh", "-c",
             "mount --bind \"$0\" /var/lib/nfs && mount -t tmpfs nfsd-threads /proc/fs && " +
-            "if [ \"$1\" != none ]; then mkdir /proc/fs/nfsd && echo \"$1\" > /proc/fs/nfsd/threads; fi && shift && exec \"$@\"",
-            VarLibNfs, nfsdThreads, .. argv], env: env);
+            "if [ \"$1\" != none ]; then mkdir /proc/fs/nfsd && echo \"$1\" > /proc/fs/nfsd/threads; fi && " +
+            "if [ -n \"$2\" ]; then mount --bind \"$2\" \"$2\" && mount -o remount,bind,ro \"$2\"; fi && shift 2 && exec \"$@\"",
+            VarLibNfs, nfsdThreads, readOnly, .. argv], env: env);
+
+    /// <summary>
+    /// The state directory on a file system that went read-only (an error-remounted /run, say):
+    /// start cannot record its export — 4 ("insufficient privileges": nothing this node can
+    /// retry), with the reason in words, and nothing exported.
+    /// </summary>
+    [Fact]
+    public void A_read_only_state_directory_is_exit_4_in_words_and_nothing_is_exported()
+    {
+        var state = Path.Combine(_root, "state");
+        Directory.CreateDirectory(state);
+        File.SetUnixFileMode(state, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var e = new Dictionary<string, string> { ["OCF_ROOT"] = "/usr/lib/ocf", ["OCF_RESOURCE_INSTANCE"] = "sn1_install", ["HA_RSCTMP"] = Run.RscTmp(Params()) };
+        foreach (var (k, v) in Params()) e["OCF_RESKEY_" + k] = v;
+        var r = InNamespace([Agent, "start"], e, readOnly: state);
+        Assert.True(r.Code == 4, r.ToString());
+        Assert.Contains("Read-only file system", r.ExitReason);
+        Assert.DoesNotContain("IO_", r.Stderr);
+        Assert.DoesNotContain(ExportTable(), l => l.StartsWith(Install, StringComparison.Ordinal));
+    }
 
     private AgentResult Do(string action, Dictionary<string, string>? p = null, Dictionary<string, string>? env = null, string nfsdThreads = "8")
     {

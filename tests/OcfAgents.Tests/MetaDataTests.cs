@@ -81,7 +81,7 @@ public class MetaDataTests
 internal static class Repo
 {
     public static string Root { get; } = FindRoot();
-    public static string Schema => Path.GetFullPath(Path.Combine(Root, "..", "shared", "schemas", "ocf-ra-api-1.1.rng"));
+    public static string Schema => Path.Combine(Root, "tests", "schemas", "ocf-ra-api-1.1.rng");
 
     private static string FindRoot()
     {

@@ -111,6 +111,7 @@ public static class ErrorText
         PathTooLongException => "path too long",
         UnauthorizedAccessException => "permission denied",
         AuthenticationException => "the TLS handshake failed",
+        System.Security.Cryptography.CryptographicException => "not a valid certificate or key",
         EndOfStreamException => "unexpected end of data",
         TimeoutException => "timed out",
         IOException => "input/output error",

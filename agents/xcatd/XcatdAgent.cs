@@ -113,5 +113,7 @@ public sealed class XcatdAgent : ResourceAgent<XcatdConfig>
 
     public override OcfResult Stop(OcfContext ctx, XcatdConfig config) => new XcatdDaemon(config, ctx.Log, ctx.Instance).Stop(ctx.Deadline);
 
+    public override OcfResult? BlocksStop(OcfContext ctx, XcatdConfig config) => new XcatdDaemon(config, ctx.Log, ctx.Instance).ForeignXcatd();
+
     public override OcfResult Validate(OcfContext ctx, XcatdConfig config) => new XcatdDaemon(config, ctx.Log, ctx.Instance).Preflight();
 }

@@ -7,10 +7,25 @@ using OcfAgents.Xcat;
 namespace OcfAgents.Agents.Xcatd;
 
 /// <summary>
-/// xcatd as a process tree: a launcher (BINARY -p PIDFILE) that waits for the database, forks the
+/// xcatd as processes, as the real xcatd 2.19 runs them: a launcher (BINARY -p PIDFILE, in a
+/// session of its own) that waits for the database, loads the plugins ("xcatd: plugin
+/// initialization", in the launcher's group, which may outlive the launcher briefly), forks the
 /// SSL listener and exits 0 once the listener is ready; the listener (the pid in the pid file,
-/// title "xcatd: SSL listener") and its children ("xcatd: UDP listener", "install monitor",
-/// "DB Access", one per client connection) in the listener's process group.
+/// title "xcatd: SSL listener") calls setsid, and everything it starts stays in its session: its
+/// helpers ("xcatd: UDP listener", "install monitor", "DB Access", "Command log writer"), one
+/// "xcatd SSL: …" process per client request, and the request's plugin, which calls setpgrp —
+/// its own process group, still the listener's session — with whatever the plugin runs (rinstall's,
+/// copycds' or updatenode's commands, which carry no xcatd title at all).
+///
+/// So what this resource owns is two sessions — the launcher's and the listener's — recorded in
+/// state_dir at start; a stop ends everything in them:
+///
+/// | step | what                                                       | why                          |
+/// |------|------------------------------------------------------------|------------------------------|
+/// | 1    | SIGTERM to the listener's process group                    | xcatd's own shutdown; TERM to the listener alone waits for requests without limit |
+/// | 2    | wait (half of what is left) for both sessions to empty     | a request in flight ends in ~2 s |
+/// | 3    | SIGSTOP everything in them, rescanning until nothing new   | a frozen process cannot fork or leave |
+/// | 4    | SIGKILL every frozen process; wait; SIGCONT any survivor   | nothing is ever left stopped  |
 ///
 /// Identity is the title, not the pid: a pid file outlives its xcatd (TERM leaves it behind, a
 /// reboot or crash too), so its number may belong to anything by the next start. The launcher's
@@ -25,7 +40,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     private string Instance => instance ?? "xcatd";
     private string LauncherFile => Path.Combine(config.StateDir, $"{Instance}.launcher");
     private string ListenerFile => Path.Combine(config.StateDir, $"{Instance}.listener");
-    private string GroupFile => Path.Combine(config.StateDir, $"{Instance}.group");
+    private string SessionsFile => Path.Combine(config.StateDir, $"{Instance}.sessions");
 
     // ---- identity ------------------------------------------------------------------------------
 
@@ -37,9 +52,15 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     private static ProcessIdentity? ListenerIdentity(int pid) =>
         ProcessIdentity.Of(pid) is { } id && CommandLine(pid) is [var title, ..] && title.TrimEnd() == ListenerTitle ? id : null;
 
-    /// <summary>Any process of xcatd: a titled one ("xcatd: …"), or the launcher running our binary.</summary>
+    /// <summary>
+    /// Any process of xcatd: a titled one ("xcatd: SSL listener", "xcatd SSL: Instance for …",
+    /// plain "xcatd" between daemonising and taking its title), or a launcher running our binary.
+    /// </summary>
     private bool IsXcatdProcess(int pid) =>
-        CommandLine(pid) is { Length: > 0 } argv && (argv[0].StartsWith("xcatd:", StringComparison.Ordinal) || argv.Contains(config.Binary));
+        CommandLine(pid) is { Length: > 0 } argv && (IsXcatdTitle(argv[0]) || argv.Contains(config.Binary));
+
+    private static bool IsXcatdTitle(string title) =>
+        title.TrimEnd() == "xcatd" || title.StartsWith("xcatd:", StringComparison.Ordinal) || title.StartsWith("xcatd SSL:", StringComparison.Ordinal);
 
     /// <summary>The listener the pid file names, when it is one.</summary>
     public ProcessIdentity? PidFileListener() =>
@@ -74,17 +95,22 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         AtomicFs.WriteFileAtomic(file, Encoding.UTF8.GetBytes(id + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
-    /// <summary>
-    /// xcatd processes left in the process group of the listener this agent started, once that
-    /// listener is gone (SIGKILLed alone, its children keep the UDP and install-monitor ports).
-    /// </summary>
-    private (int Group, List<int> Pids) Leftovers()
+    /// <summary>The sessions recorded at start (the listener's and the launcher's).</summary>
+    private List<int> RecordedSessions()
     {
-        int group;
-        try { group = int.TryParse(File.ReadAllText(GroupFile).Trim(), out var g) ? g : 0; }
-        catch (IOException) { return (0, []); }
-        return (group, Members(group).Where(IsXcatdProcess).ToList());
+        try
+        {
+            return File.ReadAllText(SessionsFile).Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Select(t => int.TryParse(t, out var sid) ? sid : 0).Where(sid => sid > 1).Distinct().ToList();
+        }
+        catch (IOException) { return []; }
     }
+
+    /// <summary>
+    /// What is left in the sessions of the xcatd this resource started, once its listener is gone
+    /// (SIGKILLed alone, its helpers keep port 3002; a request keeps running its plugin).
+    /// </summary>
+    private List<int> Leftovers() => RecordedSessions().SelectMany(ProcessIdentity.SessionMembers).Distinct().ToList();
 
     private static void Forget(string file)
     {
@@ -101,8 +127,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {orphan.Pid}) runs but {config.PidFile} does not name it; stop will stop it");
             if (InterruptedLauncher() is { } launcher)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's launcher (pid {launcher.Pid}) from an interrupted start is still waiting to start the listener");
-            if (Leftovers() is { Pids.Count: > 0 } left)
-                return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener is gone but its processes remain: {Titles(left.Pids)}; stop will kill them");
+            if (Leftovers() is { Count: > 0 } left)
+                return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener is gone but its processes remain: {Titles(left)}; stop will end them");
             return OcfResult.NotRunning;
         }
         // The listening socket held by the listener itself: no connection is made, so xcatd forks
@@ -161,10 +187,10 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         {
             if (Recorded(ListenerFile) is { } orphan && IsListener(orphan.Pid))
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {orphan.Pid}) runs but {config.PidFile} does not name it; stop the resource first");
-            if (Leftovers() is { Pids.Count: > 0 } left)
+            if (Leftovers() is { Count: > 0 } left)
             {
-                log.Info($"killing what is left of the xcatd this resource started: {Titles(left.Pids)}");
-                KillAll(0, deadline, left.Group);
+                log.Info($"killing what is left of the xcatd this resource started: {Titles(left)}");
+                Terminate([], RecordedSessions(), deadline);
             }
             if (ReadPidFile() is { } stale)
             {
@@ -212,16 +238,17 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             return exit is { } code && (code != 0 || (ready = Monitor(0, wait)).IsSuccess);
         }, TimeSpan.FromMilliseconds(50));
 
-        if (ready.IsSuccess && PidFileListener() is { } listener) return Started(listener);
+        // Daemon.Spawn puts the launcher in a session of its own: its pid is that session's id.
+        if (ready.IsSuccess && PidFileListener() is { } listener) return Started(listener, launcher);
         if (exit is { } status && status != 0)
         {
-            KillAll(launcher, Deadline.After(deadline.Remaining));
+            Terminate([launcher], [launcher], Deadline.After(deadline.Remaining));
             Forget(LauncherFile);
             return OcfResult.Fail(OcfExit.Generic, $"xcatd exited with {Daemon.DescribeExit(status)} during start-up" +
                 (Daemon.ExitCode(status) == 2 ? $" (xcatd exits 2 at once when {config.ConfigDir} is unusable)" : "") + $": {LastLogLine()}");
         }
         var waiting = exit is null;
-        KillAll(launcher, Deadline.After(deadline.Remaining));
+        Terminate([launcher], [launcher], Deadline.After(deadline.Remaining));
         Forget(LauncherFile);
         return waiting
             ? OcfResult.Fail(OcfExit.Generic, $"xcatd waiting for its database: its launcher (pid {launcher}) had not started the listener at the start timeout " +
@@ -229,10 +256,11 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             : OcfResult.Fail(OcfExit.Generic, $"xcatd started but its listener did not hold port {config.Port} within the start timeout ({ready.Reason ?? "no listener in " + config.PidFile}); killed it; last log line: {LastLogLine()}");
     }
 
-    private OcfResult Started(ProcessIdentity listener)
+    private OcfResult Started(ProcessIdentity listener, int launcherSession = 0)
     {
         Record(ListenerFile, listener.Pid);
-        AtomicFs.WriteFileAtomic(GroupFile, Encoding.UTF8.GetBytes($"{ProcessIdentity.GroupOf(listener.Pid)}\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var sessions = new[] { ProcessIdentity.SessionOf(listener.Pid), launcherSession }.Where(sid => sid > 1).Distinct();
+        AtomicFs.WriteFileAtomic(SessionsFile, Encoding.UTF8.GetBytes(string.Join(' ', sessions) + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         CrashPoint.Here("recorded the listener");
         Forget(LauncherFile);
         log.Info($"xcatd's SSL listener (pid {listener.Pid}) holds port {config.Port}");
@@ -256,7 +284,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         var waiting = !failed && Launchers().Count > 0;
         var stop = Systemctl.Stop(unit, Deadline.After(deadline.Remaining));
         if (!stop.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(stop)}");
-        foreach (var pid in Launchers()) KillAll(pid, Deadline.After(deadline.Remaining));
+        Terminate(Launchers(), [], Deadline.After(deadline.Remaining));
         if (failed) return OcfResult.Fail(OcfExit.Generic, $"systemd reports {unit} failed; see systemctl status {unit} and journalctl -u {unit}");
         return waiting
             ? OcfResult.Fail(OcfExit.Generic, $"xcatd waiting for its database: {unit} had not started the listener at the start timeout " +
@@ -277,6 +305,9 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     {
         var listener = PidFileListener() ?? (Recorded(ListenerFile) is { } r && IsListener(r.Pid) ? r : null);
         var launcher = InterruptedLauncher();
+        var sessions = RecordedSessions();
+        if (listener is { } found) sessions.Add(ProcessIdentity.SessionOf(found.Pid));
+        if (launcher is { } spawned) sessions.Add(spawned.Pid);
         if (config.SystemdUnit is { } unit)
         {
             // systemd stops the unit (TERM, then KILL of its cgroup after TimeoutStopSec); whatever
@@ -289,22 +320,21 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         }
         if (listener is { } l)
         {
-            log.Info($"stopping xcatd: SIGTERM to its SSL listener (pid {l.Pid})");
-            Signal.Send(l.Pid, Signal.SIGTERM);
-            CrashPoint.Here("sent SIGTERM");
-            // xcatd stops everything in ~2 s on TERM; KILL comes at half of what is left.
-            var gentle = Deadline.After(deadline.Remaining / 2);
+            // To the group, not the listener alone: the listener waits without limit for every
+            // request in flight and signals none; its group's connection handlers end their
+            // requests' plugins, and everything is gone in ~2 s.
             var group = ProcessIdentity.GroupOf(l.Pid);
-            if (!gentle.WaitUntil(() => !l.IsAlive && Members(group).Count == 0, TimeSpan.FromMilliseconds(50)))
-                log.Warn($"xcatd did not stop on SIGTERM within {gentle.Budget.TotalSeconds:0.#} s; SIGKILL to its process group");
-            KillAll(l.Pid, deadline, group);
+            log.Info($"stopping xcatd: SIGTERM to its SSL listener's process group ({group})");
+            if (!Signal.SendGroup(group, Signal.SIGTERM)) Signal.Send(l.Pid, Signal.SIGTERM);
+            CrashPoint.Here("sent SIGTERM");
+            var gentle = Deadline.After(deadline.Remaining / 2);
+            if (!gentle.WaitUntil(() => !l.IsAlive && Owned(sessions).Count == 0, TimeSpan.FromMilliseconds(50)))
+                log.Warn($"xcatd did not stop on SIGTERM within {gentle.Budget.TotalSeconds:0.#} s: {Titles(Owned(sessions))}; SIGKILL");
         }
-        if (launcher is { } s) KillAll(s.Pid, deadline);
-        if (Leftovers() is { Pids.Count: > 0 } left)
-        {
-            log.Info($"killing what is left of xcatd: {Titles(left.Pids)}");
-            KillAll(0, deadline, left.Group);
-        }
+        else if (Owned(sessions) is { Count: > 0 } left)
+            log.Info($"killing what is left of xcatd: {Titles(left)}");
+        if (Terminate(launcher is { } s ? [s.Pid] : [], sessions, deadline) is { } survivors)
+            return OcfResult.Fail(OcfExit.Generic, $"xcatd processes survive SIGKILL: {survivors}");
         CrashPoint.Here("xcatd gone");
 
         if (ReadPidFile() is { } stale && !IsListener(stale))
@@ -312,70 +342,74 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             AtomicFs.Unlink(config.PidFile);
             log.Info($"removed stale {config.PidFile}");
         }
-        foreach (var port in new[] { config.Port, config.InstallPort })
-        {
-            var holders = PortOwner.Listeners(port);
-            if (holders.FirstOrDefault(IsXcatdProcess) is var other and > 0)
-                return OcfResult.Fail(OcfExit.Generic, $"port {port} is still held by xcatd pid {other} ('{string.Join(' ', CommandLine(other))}'), which {config.PidFile} does not name; stop it by hand");
-            if (holders.Count > 0) log.Warn($"port {port} is held by {PortOwner.Describe(port)}, not xcatd; the next start will refuse it");
-        }
         Forget(ListenerFile);
-        Forget(GroupFile);
+        Forget(SessionsFile);
         Forget(LauncherFile);
         Forget(PostStartCommands.MarkerFile(config, Instance));
         return OcfResult.Success;
     }
 
     /// <summary>
-    /// SIGKILL to the process group of <paramref name="pid"/> and to the groups of its descendants,
-    /// each as a group when every member is xcatd's (never a group shared with anything else),
-    /// otherwise to xcatd's members one by one; then waits until none is left. The descendants
-    /// matter for a launcher: its listener leaves the launcher's group (setsid) and forks its
-    /// children before it writes the pid file, so a start killed in that window leaves a listener
-    /// that only the parent tree names.
+    /// An xcatd this resource did not start, on this resource's ports: the stop must not answer
+    /// "stopped" while it runs (Pacemaker would start xcatd elsewhere on the same database).
     /// </summary>
-    private void KillAll(int pid, Deadline deadline, int? knownGroup = null)
+    public OcfResult? ForeignXcatd()
     {
-        var groups = (pid > 0 ? FreezeTree(pid) : []).Select(ProcessIdentity.GroupOf)
-            .Prepend(knownGroup ?? ProcessIdentity.GroupOf(pid)).Where(g => g > 1).Distinct().ToList();
-        var members = groups.SelectMany(Members).Distinct().ToList();
-        if (ProcessIdentity.Of(pid) is not null && !members.Contains(pid)) members.Add(pid);
-        if (members.Count == 0) return;
-        foreach (var group in groups)
+        foreach (var port in new[] { config.Port, config.InstallPort })
         {
-            var inGroup = Members(group);
-            if (inGroup.All(IsXcatdProcess)) Signal.SendGroup(group, Signal.SIGKILL);
-            else foreach (var m in inGroup.Where(IsXcatdProcess)) Signal.Send(m, Signal.SIGKILL);
+            var holders = PortOwner.Listeners(port);
+            if (holders.FirstOrDefault(IsXcatdProcess) is var other and > 0)
+                return OcfResult.Fail(OcfExit.Generic,
+                    $"port {port} is held by an xcatd this resource did not start: pid {other} ('{string.Join(' ', CommandLine(other)).TrimEnd()}'); stop it by hand, then clean up the resource");
+            if (holders.Count > 0) log.Warn($"port {port} is held by {PortOwner.Describe(port)}, not xcatd; the next start will refuse it");
         }
-        if (IsXcatdProcess(pid) || groups.Count == 0) Signal.Send(pid, Signal.SIGKILL);
-        if (!deadline.WaitUntil(() => members.All(m => ProcessIdentity.Of(m) is null), TimeSpan.FromMilliseconds(20)))
-            log.Warn($"xcatd processes {string.Join(", ", members.Where(m => ProcessIdentity.Of(m) is not null))} survive SIGKILL");
-        Daemon.TryReap(pid);
+        return null;
     }
 
+    private static List<int> Owned(IEnumerable<int> sessions) => sessions.Where(sid => sid > 1).Distinct().SelectMany(ProcessIdentity.SessionMembers).Distinct().ToList();
+
     /// <summary>
-    /// SIGSTOP to <paramref name="pid"/> and everything below it, rescanning until no new process
-    /// appears: a stopped process cannot fork or leave its group (setsid), and a stopped parent
-    /// keeps its children from being reparented, so the tree found is the whole tree when SIGKILL
-    /// comes. Returns the descendants (SIGKILL ends them stopped or not).
+    /// Ends <paramref name="roots"/>, everything below them and everything in
+    /// <paramref name="sessions"/> (plus any session a descendant leads: the listener's setsid).
+    /// Freezes first (SIGSTOP), rescanning until no new process appears — a frozen process can
+    /// neither fork nor leave — then SIGKILLs each one it froze and waits. Anything it froze that
+    /// still lives at the deadline is thawed (SIGCONT), never left stopped, and named: null when
+    /// nothing survives. The agent itself, its session and init are never touched.
     /// </summary>
-    private static List<int> FreezeTree(int pid)
+    private string? Terminate(IReadOnlyCollection<int> roots, IEnumerable<int> sessions, Deadline deadline)
     {
-        Signal.Send(pid, Signal.SIGSTOP);
-        var seen = new HashSet<int>();
+        var self = Environment.ProcessId;
+        var ownSession = ProcessIdentity.SessionOf(self);
+        var ids = sessions.Where(sid => sid > 1 && sid != ownSession).ToHashSet();
+        var frozen = new HashSet<int>();
         for (var round = 0; round < 50; round++)
         {
-            var fresh = ProcessIdentity.Descendants(pid).Where(seen.Add).ToList();
-            if (fresh.Count == 0) break;
-            foreach (var p in fresh) Signal.Send(p, Signal.SIGSTOP);
+            var now = roots.Where(p => ProcessIdentity.Of(p) is not null)
+                .Concat(ids.SelectMany(ProcessIdentity.SessionMembers))
+                .Concat(roots.Concat(frozen).ToList().SelectMany(ProcessIdentity.Descendants))
+                .Where(p => p > 1 && p != self && ProcessIdentity.SessionOf(p) != ownSession)
+                .Distinct().Where(p => !frozen.Contains(p)).ToList();
+            if (now.Count == 0) break;
+            foreach (var p in now)
+            {
+                Signal.Send(p, Signal.SIGSTOP);
+                frozen.Add(p);
+                if (ProcessIdentity.SessionOf(p) == p) ids.Add(p);
+            }
         }
-        return [.. seen];
+        if (frozen.Count == 0) return null;
+        var identities = frozen.Select(ProcessIdentity.Of).OfType<ProcessIdentity>().ToList();
+        foreach (var id in identities) Signal.Send(id.Pid, Signal.SIGKILL);
+        foreach (var p in roots) Daemon.TryReap(p);
+        if (deadline.WaitUntil(() => identities.All(id => !id.IsAlive), TimeSpan.FromMilliseconds(20))) return null;
+        var alive = identities.Where(id => id.IsAlive).Select(id => id.Pid).ToList();
+        foreach (var p in alive) Signal.Send(p, Signal.SIGCONT);
+        return Titles(alive);
     }
 
     private static string Titles(IEnumerable<int> pids) =>
         string.Join(", ", pids.Select(p => $"{p} '{(CommandLine(p) is [var t, ..] ? t.TrimEnd() : "?")}'"));
 
-    private static List<int> Members(int group) => group > 1 ? ProcessIdentity.GroupMembers(group) : [];
 
     private string LastLogLine()
     {

@@ -36,7 +36,8 @@ public sealed record HostOptions
 /// | action  | host does                                                                    |
 /// |---------|------------------------------------------------------------------------------|
 /// | start   | monitor; 0 → done. start; then monitor must say 0, else 1 with its reason    |
-/// | stop    | monitor; 7 → done. stop; then monitor must say 7, else 1 with its reason     |
+/// | stop    | monitor; 7 → done. stop; then monitor must say 7, else 1 with its reason;    |
+/// |         | either way 0 only when nothing else blocks the stop (BlocksStop)             |
 /// | monitor | probe: 5 (not installed here) → 7, since it cannot be running on this node   |
 /// | any     | an exception → 4 for permission errors, else 1; never an unhandled crash     |
 /// | any     | every failure prints exactly one ocf-exit-reason line (≤ 128 characters)     |
@@ -256,6 +257,7 @@ public static class OcfHost
         var before = Observe(agent, ctx, config);
         if (before.Code == OcfExit.NotRunning)
         {
+            if (agent.BlocksStop(ctx, config) is { IsSuccess: false } blocked) return blocked;
             ctx.Log.Info("stop: already stopped");
             return OcfResult.Success;
         }
@@ -265,6 +267,7 @@ public static class OcfHost
         var after = Observe(agent, ctx, config);
         if (after.Code == OcfExit.NotRunning)
         {
+            if (agent.BlocksStop(ctx, config) is { IsSuccess: false } blocked) return blocked;
             ctx.Log.Info("stop: stopped, verified by monitor");
             return OcfResult.Success;
         }

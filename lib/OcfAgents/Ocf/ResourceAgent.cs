@@ -63,6 +63,15 @@ public abstract class ResourceAgent<TConfig> : IAgentDescription
     /// </summary>
     public virtual OcfResult? CheckWhileActive(OcfContext ctx, TConfig config) => null;
 
+    /// <summary>
+    /// What a stop must not call stopped although monitor does: something of the resource's kind
+    /// that is not this resource's instance but holds what it needs (another xcatd on its port).
+    /// Monitor rightly says 7 — this resource is not running — but a stop answering 0 would let
+    /// Pacemaker start the resource elsewhere while that still runs here. Checked by the host when
+    /// stop finds the resource stopped and after a stop. Null: nothing in the way.
+    /// </summary>
+    public virtual OcfResult? BlocksStop(OcfContext ctx, TConfig config) => null;
+
     /// <summary>Checks of this node's environment beyond the parameters (validate-all).</summary>
     public virtual OcfResult Validate(OcfContext ctx, TConfig config) => OcfResult.Success;
     public virtual OcfResult ReloadAgent(OcfContext ctx, TConfig config) => OcfResult.Success;

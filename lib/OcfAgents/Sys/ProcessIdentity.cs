@@ -75,13 +75,21 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
     /// <summary>Field 5 (pgrp) of /proc/PID/stat, 0 when the process is gone.</summary>
     public static int GroupOf(int pid) => StatField(pid, 2);
 
+    /// <summary>Field 6 of /proc/PID/stat: the session id (the pid of the process that called setsid).</summary>
+    public static int SessionOf(int pid) => StatField(pid, 3);
+
     /// <summary>Live pids whose process group is <paramref name="pgid"/>.</summary>
-    public static List<int> GroupMembers(int pgid)
+    public static List<int> GroupMembers(int pgid) => Matching(pgid, GroupOf);
+
+    /// <summary>Live pids in session <paramref name="sid"/>, whatever their process group.</summary>
+    public static List<int> SessionMembers(int sid) => Matching(sid, SessionOf);
+
+    private static List<int> Matching(int id, Func<int, int> field)
     {
         var members = new List<int>();
-        if (pgid <= 1) return members;
+        if (id <= 1) return members;
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
-            if (int.TryParse(Path.GetFileName(dir), out var pid) && GroupOf(pid) == pgid && Of(pid) is not null) members.Add(pid);
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && field(pid) == id && Of(pid) is not null) members.Add(pid);
         return members;
     }
 

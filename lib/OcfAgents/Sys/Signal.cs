@@ -3,7 +3,7 @@ namespace OcfAgents.Sys;
 /// <summary>kill(2) for agents that stop daemons by signal (their own protocol, e.g. PostgreSQL's shutdown modes).</summary>
 public static class Signal
 {
-    public const int SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGTERM = 15, SIGSTOP = 19;
+    public const int SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGTERM = 15, SIGCONT = 18, SIGSTOP = 19;
 
     /// <summary>True when the signal was delivered; false when the process is gone (or not ours to signal).</summary>
     public static bool Send(int pid, int signal) => pid > 0 && Native.Kill(pid, signal) == 0;

@@ -5,9 +5,15 @@ set -euo pipefail
 PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue libxml2-utils hyperfine util-linux python3
           fence-agents gnutls-bin openipmi ipmitool postgresql-15 sqlite3 mariadb-server mariadb-client openssl
           nfs-kernel-server nfs-ganesha nfs-ganesha-vfs libnfs-utils dbus openssh-server openssh-client rsync rpm man-db
-          kmod psmisc iproute2 procps strace)
+          kmod psmisc iproute2 procps strace
+          libio-socket-ssl-perl libxml-simple-perl libxml-parser-perl libdbd-sqlite3-perl libjson-perl
+          libsocket6-perl libio-socket-inet6-perl libdbd-pg-perl libdbd-mysql-perl libexpect-perl libnet-dns-perl libnet-telnet-perl)
 # kmod, psmisc: ocf:heartbeat:Filesystem exits 5 (not installed) on every action, probes included,
 # unless modprobe and fuser are on PATH; neither package is pulled in by resource-agents.
+# The perl modules are what the real xcatd 2.19 needs (tests/xcat/xcat-node.sh): XML::Simple needs
+# XML::Parser to parse a request at all (without it every request ends the connection), Socket6
+# and IO::Socket::INET6 make it listen on IPv6 too, DBD::Pg/DBD::mysql serve a PostgreSQL or
+# MariaDB cfgloc, and xCAT's packaging lists Expect, Net::DNS and Net::Telnet.
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+
+namespace OcfAgents.Agents.Tests.Support;
+
+/// <summary>
+/// The real xCAT 2.19.0 (/opt/xcat from xcat2/xcat-core), run as a private management node by
+/// tests/xcat/xcat-node.sh: chrooted in its own mount, network, UTS and PID namespaces, with
+/// credentials made by xCAT's own setup scripts and tables filled by xCAT's own chtab (SQLite).
+/// The tree comes from $XCAT_TARBALL, else ../shared/xcat beside the repository, checked against
+/// the SHA256SUMS beside the tarball. Without either, tests marked [RealXcatFact] are skipped
+/// with that reason — reported as skipped, never as passed.
+///
+/// Added to the unpacked tree for the tests: a plugin (lib/perl/xCAT_plugin/ocfsleep.pm) whose
+/// command sleeps 300 s, the way rinstall, copycds or updatenode keep a request running, and the
+/// client for it (bin/ocfsleep, a link to xCAT's own xcatclientnnr).
+/// </summary>
+public sealed class RealXcat : IDisposable
+{
+    public static string? Tarball { get; } = FindTarball();
+
+    public static string MissingReason =>
+        "no real xCAT tree: set XCAT_TARBALL to xcat-2.19.0-opt.tar.xz (with its SHA256SUMS beside it) or put ../shared/xcat beside the repository";
+
+    private static string? FindTarball()
+    {
+        var fromEnv = Environment.GetEnvironmentVariable("XCAT_TARBALL");
+        if (fromEnv is { Length: > 0 } && File.Exists(fromEnv)) return fromEnv;
+        var beside = Path.GetFullPath(Path.Combine(Built.RepoRoot, "..", "shared", "xcat", "xcat-2.19.0-opt.tar.xz"));
+        return File.Exists(beside) ? beside : null;
+    }
+
+    private static string Script => Path.Combine(Built.RepoRoot, "tests", "xcat", "xcat-node.sh");
+
+    public string Dir { get; }
+    public string Tree => Path.Combine(Dir, "tree", "xcat");
+    public string Node => Path.Combine(Dir, "node");
+
+    public RealXcat()
+    {
+        Dir = Directory.CreateTempSubdirectory("ocfagents-realxcat.").FullName;
+        if (Tarball is null) return;
+        Must(Run.Command([Script, "unpack", Tarball, Path.Combine(Dir, "tree")]), "unpack");
+        File.WriteAllText(Path.Combine(Tree, "lib", "perl", "xCAT_plugin", "ocfsleep.pm"), """
+            package xCAT_plugin::ocfsleep;
+            # A request that runs long, as rinstall, copycds or updatenode do.
+            sub handled_commands { return { ocfsleep => "ocfsleep" }; }
+            sub process_request {
+                my ($request, $callback) = @_;
+                system("sleep", "300");
+                $callback->({ data => ["slept"] });
+            }
+            1;
+            """);
+        File.CreateSymbolicLink(Path.Combine(Tree, "bin", "ocfsleep"), "xcatclientnnr");
+        Directory.CreateDirectory(Node);
+        Must(Run.Command([Script, "start", Node, Tree, Built.RepoRoot], TimeSpan.FromSeconds(120)), "start the node");
+    }
+
+    private static void Must(AgentResult r, string what)
+    {
+        if (r.Code != 0) throw new InvalidOperationException($"real xCAT: {what} failed: {r}{r.Stdout}");
+    }
+
+    /// <summary>argv inside the node (root /, xCAT's PATH, HOME=/root).</summary>
+    public AgentResult Exec(IReadOnlyList<string> argv, TimeSpan? limit = null) =>
+        Run.Command([Script, "exec", Node, .. argv], limit ?? TimeSpan.FromSeconds(120));
+
+    /// <summary>argv inside the node, left running (a client whose request is in flight).</summary>
+    public Process Spawn(IReadOnlyList<string> argv)
+    {
+        var psi = new ProcessStartInfo(Script) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "exec", Node }.Concat(argv)) psi.ArgumentList.Add(a);
+        return Process.Start(psi)!;
+    }
+
+    /// <summary>The xcatd agent inside the node, as the executor runs it.</summary>
+    public AgentResult Agent(string action, Dictionary<string, string>? reskeys = null, Dictionary<string, string>? env = null)
+    {
+        var argv = new List<string> { "env", "OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=xcatd" };
+        foreach (var (k, v) in reskeys ?? []) argv.Add($"OCF_RESKEY_{k}={v}");
+        foreach (var (k, v) in env ?? []) argv.Add($"{k}={v}");
+        argv.AddRange([Built.Release("xcatd"), action]);
+        return Exec(argv);
+    }
+
+    /// <summary>Every process in the node but its init: (pid, state, title).</summary>
+    public List<(int Pid, char State, string Title)> Processes()
+    {
+        var r = Exec(["ps", "-eo", "pid=,stat=,args="]);
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 3 && f[0] != "1")
+            .Select(f => (int.Parse(f[0]), f[1][0], f[2]))
+            .Where(p => !p.Item3.StartsWith("ps -eo", StringComparison.Ordinal))
+            .ToList();
+    }
+
+    /// <summary>Ports listening in the node (TCP).</summary>
+    public bool Listening(int port) => Exec(["ss", "-Hltn", $"sport = :{port}"]).Stdout.Trim().Length > 0;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Node)) Run.Command([Script, "stop", Node]);
+        try { Directory.Delete(Dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>A fact that needs the real xCAT tree: skipped, with the reason, where there is none.</summary>
+public sealed class RealXcatFactAttribute : FactAttribute
+{
+    public RealXcatFactAttribute()
+    {
+        if (RealXcat.Tarball is null) Skip = RealXcat.MissingReason;
+    }
+}

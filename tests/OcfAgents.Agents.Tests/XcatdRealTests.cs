@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using OcfAgents.Agents.Tests.Support;
+
+namespace OcfAgents.Agents.Tests;
+
+/// <summary>
+/// ocf:xcat:xcatd against the real xcatd 2.19 (SQLite tables) in a private management node:
+/// what an admin would do with it, and what goes wrong on a real management node — a stop while
+/// a client command runs, a listener killed with -9, another xcatd on the ports.
+/// </summary>
+public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDisposable
+{
+    private const string LongRequest = "xcatd SSL: ocfsleep: ocfsleep instance";
+
+    // Every test leaves the node with no xcatd: the agent's stop, then whatever a test started by hand.
+    public void Dispose()
+    {
+        if (RealXcat.Tarball is null) return;
+        xcat.Agent("stop");
+        foreach (var p in xcat.Processes().Where(p => p.Title.StartsWith("xcatd", StringComparison.Ordinal) || p.Title.Contains("ocfsleep")))
+            xcat.Exec(["kill", "-KILL", p.Pid.ToString()]);
+    }
+
+    private static Dictionary<string, string> Timeout(int ms) => new() { ["OCF_RESKEY_CRM_meta_timeout"] = ms.ToString() };
+
+    private void AssertNothingOfXcatdLeft()
+    {
+        var left = xcat.Processes();
+        Assert.DoesNotContain(left, p => p.Title.StartsWith("xcatd", StringComparison.Ordinal));
+        Assert.DoesNotContain(left, p => p.State == 'T');
+        Assert.DoesNotContain(left, p => p.Title.StartsWith("sleep 300", StringComparison.Ordinal));
+        Assert.False(xcat.Listening(3001), "port 3001 still listening");
+        Assert.False(xcat.Listening(3002), "port 3002 still listening");
+    }
+
+    /// <summary>A client running the long command, once its plugin runs in xcatd.</summary>
+    private Process RequestInFlight()
+    {
+        var client = xcat.Spawn(["ocfsleep"]);
+        Assert.True(Poll.Until(() => xcat.Processes().Any(p => p.Title.StartsWith(LongRequest, StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100)), "the long request never reached its plugin");
+        return client;
+    }
+
+    [RealXcatFact]
+    public void The_life_cycle_against_the_real_xcatd_answers_as_Pacemaker_expects()
+    {
+        Assert.Equal(7, xcat.Agent("monitor").Code);
+        var start = xcat.Agent("start");
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.Equal(0, xcat.Agent("monitor").Code);
+        var deep = xcat.Agent("monitor", env: new() { ["OCF_CHECK_LEVEL"] = "10" });
+        Assert.True(deep.Code == 0, deep.ToString());
+        Assert.Equal(0, xcat.Agent("start").Code);
+        Assert.Equal("Version 2.19.0 (git commit 7733d16f8de0fc36b80638c04a7033931fa13304)", xcat.Exec(["lsxcatd", "-v"]).Stdout.Trim());
+        var stop = xcat.Agent("stop");
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.Equal(0, xcat.Agent("stop").Code);
+        Assert.Equal(7, xcat.Agent("monitor").Code);
+        AssertNothingOfXcatdLeft();
+    }
+
+    [RealXcatFact]
+    public void Migrate_to_then_migrate_from_hands_the_real_xcatd_over()
+    {
+        Assert.Equal(0, xcat.Agent("start").Code);
+        var to = xcat.Agent("migrate_to", env: new() { ["OCF_RESKEY_CRM_meta_migrate_source"] = "mn1", ["OCF_RESKEY_CRM_meta_migrate_target"] = "mn2" });
+        Assert.True(to.Code == 0, to.ToString());
+        Assert.Equal(7, xcat.Agent("monitor").Code);
+        var from = xcat.Agent("migrate_from", env: new() { ["OCF_RESKEY_CRM_meta_migrate_source"] = "mn1", ["OCF_RESKEY_CRM_meta_migrate_target"] = "mn2" });
+        Assert.True(from.Code == 0, from.ToString());
+        Assert.Equal(0, xcat.Agent("monitor", env: new() { ["OCF_CHECK_LEVEL"] = "10" }).Code);
+    }
+
+    /// <summary>
+    /// The stop that used to fence the management node: a 300 s request (rinstall, copycds…) in
+    /// flight. Stop exits 0 within its timeout, and nothing titled xcatd in any form, nothing in
+    /// state T, no plugin command, no listening port is left.
+    /// </summary>
+    [RealXcatFact]
+    public void A_stop_with_a_300_s_request_in_flight_exits_0_within_the_stop_timeout_and_leaves_nothing()
+    {
+        Assert.Equal(0, xcat.Agent("start").Code);
+        using var client = RequestInFlight();
+        var clock = Stopwatch.StartNew();
+        var stop = xcat.Agent("stop", env: Timeout(60_000));
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stop took {clock.Elapsed}");
+        AssertNothingOfXcatdLeft();
+        Assert.True(client.WaitForExit(TimeSpan.FromSeconds(30)), "the client still waits for an xcatd that is gone");
+    }
+
+    [RealXcatFact]
+    public void After_kill_9_of_the_listener_with_a_request_running_monitor_names_the_leftovers_and_stop_leaves_nothing()
+    {
+        Assert.Equal(0, xcat.Agent("start").Code);
+        using var client = RequestInFlight();
+        var listener = xcat.Exec(["cat", "/var/run/xcatd.pid"]).Stdout.Trim();
+        Assert.Equal(0, xcat.Exec(["kill", "-KILL", listener]).Code);
+        var monitor = xcat.Agent("monitor");
+        Assert.Equal(1, monitor.Code);
+        Assert.Contains("xcatd's SSL listener is gone but its processes remain", monitor.ExitReason);
+        Assert.Contains(LongRequest, monitor.Stderr);
+        var stop = xcat.Agent("stop", env: Timeout(60_000));
+        Assert.True(stop.Code == 0, stop.ToString());
+        AssertNothingOfXcatdLeft();
+        Assert.Equal(7, xcat.Agent("monitor").Code);
+    }
+
+    /// <summary>An xcatd an admin started by hand with its own pid file holds the ports.</summary>
+    [RealXcatFact]
+    public void Another_xcatd_with_its_own_pid_file_fails_start_and_stop_naming_it_and_is_left_running()
+    {
+        Assert.Equal(0, xcat.Exec(["sh", "-c", "xcatd -p /var/run/xcatd-by-hand.pid > /var/log/xcatd-by-hand.log 2>&1"]).Code);
+        Assert.True(Poll.Until(() => xcat.Listening(3001), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100)), "the hand-started xcatd never listened");
+        Assert.Equal(7, xcat.Agent("monitor").Code);
+        var start = xcat.Agent("start");
+        Assert.Equal(1, start.Code);
+        Assert.Contains("port 3001 (xcatd's client port) is in use by pid", start.ExitReason);
+        var stop = xcat.Agent("stop");
+        Assert.Equal(1, stop.Code);
+        Assert.Contains("port 3001 is held by an xcatd this resource did not start", stop.ExitReason);
+        Assert.Contains(xcat.Processes(), p => p.Title.StartsWith("xcatd: SSL listener", StringComparison.Ordinal));
+    }
+
+    [RealXcatFact]
+    public void A_port_held_by_another_program_fails_start_naming_it()
+    {
+        using var holder = xcat.Spawn(["python3", "-c", "import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', 3001)); s.listen(); time.sleep(120)"]);
+        Assert.True(Poll.Until(() => xcat.Listening(3001), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50)));
+        var start = xcat.Agent("start");
+        Assert.Equal(1, start.Code);
+        Assert.Contains("port 3001 (xcatd's client port) is in use by pid", start.ExitReason);
+        Assert.Contains("python3", start.ExitReason);
+        holder.Kill(true);
+    }
+
+    [RealXcatFact]
+    public void A_dangling_config_dir_is_not_installed_here()
+    {
+        Assert.Equal(0, xcat.Exec(["ln", "-sfn", "/HA-data/etc/xcat", "/etc/xcat-dangling"]).Code);
+        var start = xcat.Agent("start", new() { ["config_dir"] = "/etc/xcat-dangling" });
+        Assert.Equal(5, start.Code);
+        Assert.Contains("/etc/xcat-dangling is a dangling symlink", start.ExitReason);
+    }
+}

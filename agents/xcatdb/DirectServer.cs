@@ -180,6 +180,11 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
                 // A server SIGKILLed a moment ago: its main thread already reads Z (no cwd, so not
                 // "ours") while its other threads still close its files and its port.
                 deadline.WaitUntil(() => !ProcessIdentity.LeaderExited(other.Pid), TimeSpan.FromMilliseconds(20));
+                // A server SIGKILLed a moment ago can also still be on its way out, not yet a
+                // zombie: its working directory is already released (readlink fails) while its
+                // name still reads postgres. That is the killed server, not one of another data
+                // directory — wait for it to finish dying.
+                deadline.WaitUntil(() => !(ProcessAlive(other.Pid) && AtomicFs.ReadLink($"/proc/{other.Pid}/cwd") is null), TimeSpan.FromMilliseconds(20));
                 var alive = ProcessAlive(other.Pid);
                 if (alive && ProcessNames.Contains(other.Comm))
                     return OcfResult.Fail(OcfExit.Generic, $"{PidFile} names pid {other.Pid}, a running {other.Comm} of another data directory; stop it, or remove the file after checking");

@@ -13,7 +13,7 @@ namespace OcfAgents.Agents.XcatDb;
 /// |--------------------------------------------------------|--------|
 /// | no activation record                                   | 7      |
 /// | record, site.sqlite missing or off the shared storage  | 1      |
-/// | record, site.sqlite readable (depth 10: quick_check ok) | 0     |
+/// | record, site.sqlite readable (depth 10: quick_check ok and site.xcatdport set) | 0 |
 /// </summary>
 public sealed class SqliteTables(XcatDbConfig config, Log log, string instance) : IDatabase
 {
@@ -25,17 +25,28 @@ public sealed class SqliteTables(XcatDbConfig config, Log log, string instance) 
         if (!File.Exists(Record)) return OcfResult.NotRunning;
         if (Preflight() is { IsSuccess: false } bad) return bad with { Code = OcfExit.Generic };
         if (level < 10) return OcfResult.Success;
-        // PRAGMA quick_check reads every page; "ok" is its only healthy answer.
+        // What PostgreSQL and MariaDB get at depth 10 too: xCAT's own question of its database,
+        // the xcatdport row of the site table — after PRAGMA quick_check, which reads every page
+        // ("ok" is its only healthy answer). A file without a site table is not xCAT's.
         ProcessResult check;
-        try { check = ProcessRunner.Run(new ProcessSpec(["sqlite3", "-readonly", "-batch", "-bail", Site, "PRAGMA quick_check;"]), deadline); }
+        try
+        {
+            check = ProcessRunner.Run(new ProcessSpec(["sqlite3", "-readonly", "-batch", "-bail", Site,
+                "PRAGMA quick_check; SELECT value FROM site WHERE \"key\" = 'xcatdport';"]), deadline);
+        }
         catch (System.ComponentModel.Win32Exception)
         {
             return OcfResult.Fail(OcfExit.NotInstalled, "sqlite3 is not installed (needed for the depth-10 check)");
         }
-        var answer = (check.Stdout + check.Stderr).Trim();
-        if (check.Succeeded && answer == "ok") return OcfResult.Success;
-        var first = answer.Split('\n')[0];
-        return OcfResult.Fail(OcfExit.Generic, $"{Site} fails PRAGMA quick_check: {(first.Length > 0 ? first : $"sqlite3 exit {check.ExitCode}")}");
+        var lines = check.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToList();
+        var error = check.Stderr.Trim().Split('\n')[0];
+        if (error.Contains("no such table: site", StringComparison.Ordinal))
+            return OcfResult.Fail(OcfExit.Generic, $"{Site} has no site table: not xCAT's site table (or not initialised)");
+        if (lines.FirstOrDefault() is not "ok")
+            return OcfResult.Fail(OcfExit.Generic, $"{Site} fails PRAGMA quick_check: {lines.FirstOrDefault() ?? (error.Length > 0 ? error : $"sqlite3 exit {check.ExitCode}")}");
+        if (!check.Succeeded) return OcfResult.Fail(OcfExit.Generic, $"reading the site table of {Site} failed: {(error.Length > 0 ? error : $"sqlite3 exit {check.ExitCode}")}");
+        if (lines.Count < 2) return OcfResult.Fail(OcfExit.Generic, $"the site table in {Site} has no xcatdport row");
+        return OcfResult.Success;
     }
 
     public OcfResult Start(Deadline deadline)

@@ -48,6 +48,23 @@ public sealed class XcatDbSqliteTests : IDisposable
         Assert.True(File.Exists(Site));
     }
 
+    /// <summary>
+    /// Depth 10 asks what the server engines are asked: the xcatdport row of the site table. A
+    /// sound SQLite file that is not xCAT's site table — or one whose row is missing — fails it.
+    /// </summary>
+    [Theory]
+    [InlineData("DROP TABLE site; CREATE TABLE other (x);", "has no site table")]
+    [InlineData("DELETE FROM site;", "has no xcatdport row")]
+    public void A_site_file_without_xCATs_site_row_fails_the_depth_10_check_but_not_depth_0(string sql, string reason)
+    {
+        Assert.Equal(0, Do("start").Code);
+        Assert.Equal(0, Run.Command(["sqlite3", Site, sql]).Code);
+        Assert.Equal(0, Do("monitor").Code);
+        var deep = Do("monitor", level: 10);
+        Assert.Equal(1, deep.Code);
+        Assert.Contains(reason, deep.ExitReason);
+    }
+
     [Fact]
     public void A_corrupted_table_file_fails_the_depth_10_quick_check_but_not_depth_0()
     {

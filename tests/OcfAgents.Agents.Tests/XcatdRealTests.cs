@@ -143,4 +143,19 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         Assert.Equal(5, start.Code);
         Assert.Contains("/etc/xcat-dangling is a dangling symlink", start.ExitReason);
     }
+
+    /// <summary>xcatd logs each request with its client type; the depth-10 check reads like xCAT's own CLI there.</summary>
+    [RealXcatFact]
+    public void The_depth_10_check_is_logged_by_xcatd_as_a_request_of_xCATs_own_command_line_client()
+    {
+        Assert.Equal(0, xcat.Agent("start").Code);
+        Assert.Equal(0, xcat.Agent("monitor", env: new() { ["OCF_CHECK_LEVEL"] = "10" }).Code);
+        // xcatd's "Command log writer" appends on its own schedule: wait for the entry.
+        var log = "";
+        Assert.True(Poll.Until(() => (log = xcat.Exec(["cat", "/var/log/xcat/commands.log"]).Stdout).Contains("[ClientType]", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200)), $"no request in commands.log:\n{log}");
+        var last = log[log.LastIndexOf("[ClientType]", StringComparison.Ordinal)..];
+        Assert.StartsWith("[ClientType] cli", last);
+        Assert.Contains("[Request]    lsxcatd -v", last);
+    }
 }

@@ -330,7 +330,7 @@ public sealed class XcatdTests : IDisposable
             Assert.True(server.WaitForExit(10000), "s_server still running: the client did not close");
             server.WaitForExit();
             // s_server prints what it received (when stdin's EOF did not end the connection first).
-            if (serverDone.Length > 0) lock (output) Assert.Contains("<command>lsxcatd</command>\n  <arg>-v</arg>\n</xcatrequest>", output.ToString());
+            if (serverDone.Length > 0) lock (output) Assert.Contains("<command>lsxcatd</command>\n  <arg>-v</arg>\n  <clienttype>cli</clienttype>\n</xcatrequest>", output.ToString());
         }
         finally
         {

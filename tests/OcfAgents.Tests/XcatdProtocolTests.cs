@@ -12,7 +12,7 @@ public sealed class XcatdProtocolTests
     [Fact]
     public void The_request_is_xcats_xml_with_one_element_per_line_and_escaped_arguments()
     {
-        Assert.Equal("<xcatrequest>\n  <command>lsxcatd</command>\n  <arg>-v</arg>\n  <arg>a&lt;b&amp;c</arg>\n</xcatrequest>\n",
+        Assert.Equal("<xcatrequest>\n  <command>lsxcatd</command>\n  <arg>-v</arg>\n  <arg>a&lt;b&amp;c</arg>\n  <clienttype>cli</clienttype>\n</xcatrequest>\n",
             XcatdClient.BuildRequest("lsxcatd", ["-v", "a<b&c"]));
     }
 

@@ -43,8 +43,11 @@ public sealed record XcatResponse(IReadOnlyList<(string Name, string Text)> Fiel
 /// &lt;xcatrequest&gt;
 ///   &lt;command&gt;lsxcatd&lt;/command&gt;
 ///   &lt;arg&gt;-v&lt;/arg&gt;
+///   &lt;clienttype&gt;cli&lt;/clienttype&gt;
 /// &lt;/xcatrequest&gt;
 /// </code>
+/// clienttype is what xCAT's own command-line client sends; xcatd records it per request in
+/// /var/log/xcat/commands.log, where an admin then sees our checks as the CLI's.
 /// The reply is a stream of documents, each
 /// <code>
 /// &lt;xcatresponse&gt;
@@ -113,6 +116,7 @@ public static class XcatdClient
         var text = new StringBuilder("<xcatrequest>\n");
         text.Append("  <command>").Append(XmlLexer.Escape(command)).Append("</command>\n");
         foreach (var arg in args) text.Append("  <arg>").Append(XmlLexer.Escape(arg)).Append("</arg>\n");
+        text.Append("  <clienttype>cli</clienttype>\n");
         return text.Append("</xcatrequest>\n").ToString();
     }
 

@@ -212,12 +212,15 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
                 CrashPoint.Here("asked systemd to start the unit");
                 return AwaitUnit(unit, deadline);
             }
+            RemoveStaleServicePids();
             var env = new Dictionary<string, string>
             {
                 ["PATH"] = $"{config.XcatRoot}/sbin:{config.XcatRoot}/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 ["XCATROOT"] = config.XcatRoot,
                 ["LANG"] = "C.UTF-8",
             };
+            foreach (var (k, v) in UnbufferedPerl()) env[k] = v;
+            MarkLog();
             try { launcher = Daemon.Spawn([config.Binary, "-p", config.PidFile], env, config.LogFile); }
             catch (IOException e) { return OcfResult.Fail(OcfExit.Generic, $"cannot start xcatd: {ErrorText.Describe(e)}"); }
             ourChild = true;
@@ -251,8 +254,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         Terminate([launcher], [launcher], Deadline.After(deadline.Remaining));
         Forget(LauncherFile);
         return waiting
-            ? OcfResult.Fail(OcfExit.Generic, $"xcatd waiting for its database: its launcher (pid {launcher}) had not started the listener at the start timeout " +
-                $"(xcatd retries for ~27 minutes while the database is down); killed it and all it started; start xcatdb first. Last log line: {LastLogLine()}")
+            ? OcfResult.Fail(OcfExit.Generic, $"xcatd still waits for its database at the start timeout ({LastLogLine()}); " +
+                $"killed its launcher (pid {launcher}) and all it started; start xcatdb first (xcatd itself retries for ~27 minutes)")
             : OcfResult.Fail(OcfExit.Generic, $"xcatd started but its listener did not hold port {config.Port} within the start timeout ({ready.Reason ?? "no listener in " + config.PidFile}); killed it; last log line: {LastLogLine()}");
     }
 
@@ -342,6 +345,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             AtomicFs.Unlink(config.PidFile);
             log.Info($"removed stale {config.PidFile}");
         }
+        RemoveStaleServicePids();
         Forget(ListenerFile);
         Forget(SessionsFile);
         Forget(LauncherFile);
@@ -411,9 +415,86 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         string.Join(", ", pids.Select(p => $"{p} '{(CommandLine(p) is [var t, ..] ? t.TrimEnd() : "?")}'"));
 
 
+    // ---- the launcher's console log -----------------------------------------------------------
+
+    private const string LogMark = "==== ocf:xcat:xcatd: starting ";
+
+    /// <summary>
+    /// A line in the console log before each start: the reason for a failed start then quotes
+    /// this start's output, never a line an earlier run left at the end of the file.
+    /// </summary>
+    private void MarkLog()
+    {
+        try { File.AppendAllText(config.LogFile, $"{LogMark}{config.Binary} -p {config.PidFile} at {DateTime.Now:yyyy-MM-ddTHH:mm:ss} ====\n"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { log.Warn($"cannot write {config.LogFile}: {ErrorText.Describe(e)}"); }
+    }
+
+    /// <summary>
+    /// xcatd is Perl, and Perl buffers STDOUT in blocks when it is a file: a launcher killed while
+    /// it waits for the database took its last lines with it ("Can not open basic site table…").
+    /// A module of one line in our state_dir turns autoflush on for STDOUT and STDERR, loaded
+    /// through PERL5OPT (which Perl ignores under taint checks, so nothing else changes).
+    /// </summary>
+    private IReadOnlyDictionary<string, string> UnbufferedPerl()
+    {
+        var lib = Path.Combine(StateDirectory.Ensure(config.StateDir), "perl5");
+        try
+        {
+            if (!Directory.Exists(lib)) Directory.CreateDirectory(lib, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            AtomicFs.WriteFileAtomic(Path.Combine(lib, "OcfAgentsAutoflush.pm"),
+                "package OcfAgentsAutoflush; use IO::Handle; STDOUT->autoflush(1); STDERR->autoflush(1); 1;\n"u8,
+                UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warn($"xcatd's console output stays buffered: {ErrorText.Describe(e)}");
+            return new Dictionary<string, string>();
+        }
+        return new Dictionary<string, string> { ["PERL5LIB"] = lib, ["PERL5OPT"] = "-MOcfAgentsAutoflush" };
+    }
+
+    /// <summary>
+    /// What this start's launcher said that explains its failure: among the lines after this
+    /// start's mark, the last ERROR or error line (xcatd prints "ERROR: Need xcatdport defined…"
+    /// and then Perl's "Died at … line 201", which says nothing), else the last line that is not a
+    /// Perl warning.
+    /// </summary>
     private string LastLogLine()
     {
-        try { return File.ReadLines(config.LogFile).Where(l => l.Trim().Length > 0).TakeLast(1).FirstOrDefault() ?? "(empty log)"; }
+        List<string> lines;
+        try { lines = File.ReadLines(config.LogFile).ToList(); }
         catch (IOException) { return $"(no log at {config.LogFile})"; }
+        var mark = lines.FindLastIndex(l => l.StartsWith(LogMark, StringComparison.Ordinal));
+        var run = lines.Skip(mark + 1).Select(l => l.Trim()).Where(l => l.Length > 0)
+            .Where(l => !l.StartsWith("Use of uninitialized value", StringComparison.Ordinal) && !l.StartsWith("Died at ", StringComparison.Ordinal))
+            .ToList();
+        return run.LastOrDefault(l => l.Contains("ERROR", StringComparison.Ordinal) || l.Contains("Error", StringComparison.Ordinal)
+                   || l.StartsWith("Can not", StringComparison.Ordinal))
+            ?? run.LastOrDefault()
+            ?? lines.Skip(mark + 1).LastOrDefault(l => l.Trim().Length > 0)?.Trim()
+            ?? $"(xcatd wrote nothing to {config.LogFile} during this start)";
+    }
+
+    // ---- xcatd's own service pid files -----------------------------------------------------------
+
+    private const string ServicePidDir = "/var/run/xcat";
+
+    /// <summary>
+    /// xcatd writes /var/run/xcat/{main,install,udp,cmdlog}service.pid and never removes them; when
+    /// it cannot bind its port it reads mainservice.pid and signals that pid — after a SIGKILL and
+    /// a reboot's worth of pids, any process. Removed before a start when they name no live xcatd.
+    /// </summary>
+    private void RemoveStaleServicePids()
+    {
+        if (!Directory.Exists(ServicePidDir)) return;
+        foreach (var file in Directory.EnumerateFiles(ServicePidDir, "*service.pid"))
+        {
+            string text;
+            try { text = File.ReadAllText(file).Trim(); }
+            catch (IOException) { continue; }
+            if (int.TryParse(text, out var pid) && pid > 0 && IsXcatdProcess(pid)) continue;
+            AtomicFs.Unlink(file);
+            log.Info($"removed stale {file} (pid {text} is no xcatd)");
+        }
     }
 }

@@ -158,4 +158,62 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         Assert.StartsWith("[ClientType] cli", last);
         Assert.Contains("[Request]    lsxcatd -v", last);
     }
+
+    /// <summary>
+    /// Without xcatdport in site, xcatd prints its ERROR line and then Perl's "Died at … line 201":
+    /// the reason is the ERROR line.
+    /// </summary>
+    [RealXcatFact]
+    public void A_site_table_without_xcatdport_fails_start_with_xcatds_own_ERROR_line()
+    {
+        Assert.Equal(0, xcat.Exec(["env", "XCATBYPASS=1", "chtab", "-d", "key=xcatdport", "site"]).Code);
+        try
+        {
+            var start = xcat.Agent("start");
+            Assert.Equal(1, start.Code);
+            Assert.Contains("ERROR: Need xcatdport defined in site table", start.ExitReason);
+            Assert.DoesNotContain("Died at", start.Stderr);
+        }
+        finally { xcat.Exec(["env", "XCATBYPASS=1", "chtab", "key=xcatdport", "site.value=3001"]); }
+    }
+
+    /// <summary>
+    /// A cfgloc naming a database nobody serves: xcatd waits for it (its launcher's output used
+    /// to stay in Perl's buffer, and the reason quoted whatever an earlier run left at the end of
+    /// the console log). The reason is this start's line.
+    /// </summary>
+    [RealXcatFact]
+    public void A_database_that_does_not_answer_fails_start_quoting_this_runs_line_not_an_older_one()
+    {
+        xcat.Exec(["sh", "-c", "echo 'a line an earlier run left behind' >> /var/log/xcatd.console.log"]);
+        Assert.Equal(0, xcat.Exec(["sh", "-c", "echo 'Pg:dbname=xcatdb;host=127.0.0.1|xcatadm|secret' > /etc/xcat/cfgloc"]).Code);
+        try
+        {
+            var start = xcat.Agent("start", env: Timeout(20_000));
+            Assert.Equal(1, start.Code);
+            Assert.StartsWith("xcatd still waits for its database at the start timeout (Can not open basic site table", start.ExitReason);
+            Assert.DoesNotContain("an earlier run", start.Stderr);
+            Assert.DoesNotContain(xcat.Processes(), p => p.Title.StartsWith("xcatd", StringComparison.Ordinal) || p.Title.Contains("/opt/xcat/sbin/xcatd"));
+        }
+        finally { xcat.Exec(["rm", "-f", "/etc/xcat/cfgloc"]); }
+    }
+
+    /// <summary>
+    /// xcatd never removes /var/run/xcat/mainservice.pid, and signals the pid in it when it cannot
+    /// bind its port. Start removes one that names no xcatd — here an unrelated running program.
+    /// </summary>
+    [RealXcatFact]
+    public void A_stale_mainservice_pid_naming_another_program_is_removed_before_start_and_that_program_is_left_alone()
+    {
+        using var bystander = xcat.Spawn(["sleep", "600"]);
+        var pid = "";
+        Assert.True(Poll.Until(() => (pid = xcat.Exec(["pgrep", "-x", "sleep"]).Stdout.Trim().Split('\n')[0]).Length > 0,
+            TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50)));
+        Assert.Equal(0, xcat.Exec(["sh", "-c", $"mkdir -p /var/run/xcat && echo {pid} > /var/run/xcat/mainservice.pid"]).Code);
+        var start = xcat.Agent("start");
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.Contains($"removed stale /var/run/xcat/mainservice.pid (pid {pid} is no xcatd)", start.Stderr);
+        Assert.Contains(xcat.Processes(), p => p.Pid.ToString() == pid);
+        bystander.Kill(true);
+    }
 }

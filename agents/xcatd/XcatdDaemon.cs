@@ -147,11 +147,23 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         catch (XcatdException e) { return OcfResult.Fail(OcfExit.Generic, $"xcatd does not answer lsxcatd: {ErrorText.Describe(e)}"); }
         var errors = responses.SelectMany(r => r.Values("error")).ToList();
         if (errors.Any(e => e.Contains("Permission denied for request", StringComparison.Ordinal)))
-            return OcfResult.Fail(OcfExit.Generic, "xcatd runs but its database does not: lsxcatd got 'Permission denied for request'; check xcatdb");
+            return OcfResult.Fail(OcfExit.Generic, $"xcatd runs but its database does not ({DatabaseNamed()}): lsxcatd got 'Permission denied for request'; check xcatdb");
         if (errors.Count > 0)
             return OcfResult.Fail(OcfExit.Generic, $"xcatd answered lsxcatd with an error: {string.Join("; ", errors)}");
         log.Debug($"lsxcatd -v: {string.Join("; ", responses.SelectMany(r => r.Values("data")))}");
         return OcfResult.Success;
+    }
+
+    /// <summary>The database xcatd uses, as its cfgloc names it (never the password).</summary>
+    private string DatabaseNamed()
+    {
+        var path = Path.Combine(config.ConfigDir, "cfgloc");
+        return Cfgloc.Read(path) switch
+        {
+            { Value: { } c } => $"{(c.Engine == XcatDbEngine.Postgresql ? "PostgreSQL" : "MariaDB/MySQL")} database {c.Database ?? "?"} on {c.Host ?? "localhost"}{(c.Port is { } port ? $":{port}" : "")}, from {path}",
+            { Exists: false } => $"SQLite tables in {config.ConfigDir}",
+            var r => r.Problem ?? $"see {path}",
+        };
     }
 
     // ---- validate ------------------------------------------------------------------------------

@@ -217,3 +217,47 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         bystander.Kill(true);
     }
 }
+
+/// <summary>ocf:xcat:xcatd against the real xcatd 2.19 whose tables are in PostgreSQL 15 (cfgloc).</summary>
+public sealed class XcatdRealPostgresTests(RealXcatOnPostgres xcat) : IClassFixture<RealXcatOnPostgres>, IDisposable
+{
+    public void Dispose()
+    {
+        if (RealXcat.Tarball is null) return;
+        xcat.Agent("stop");
+    }
+
+    [RealXcatFact]
+    public void The_real_xcatd_on_PostgreSQL_starts_answers_at_depth_10_and_stops()
+    {
+        Assert.Equal(7, xcat.Agent("monitor").Code);
+        var start = xcat.Agent("start");
+        Assert.True(start.Code == 0, start.ToString());
+        var deep = xcat.Agent("monitor", env: new() { ["OCF_CHECK_LEVEL"] = "10" });
+        Assert.True(deep.Code == 0, deep.ToString());
+        Assert.Equal(0, xcat.Agent("stop").Code);
+        Assert.Equal(7, xcat.Agent("monitor").Code);
+    }
+
+    /// <summary>
+    /// PostgreSQL stopped under a running xcatd: xcatd still holds its port (depth 0 passes) but
+    /// refuses every request; depth 10 fails naming the database from cfgloc, and passes again
+    /// once the database is back.
+    /// </summary>
+    [RealXcatFact]
+    public void The_database_going_down_under_a_running_xcatd_fails_depth_10_naming_the_database()
+    {
+        Assert.Equal(0, xcat.Agent("start").Code);
+        xcat.StopDatabase();
+        try
+        {
+            Assert.Equal(0, xcat.Agent("monitor").Code);
+            var deep = xcat.Agent("monitor", env: new() { ["OCF_CHECK_LEVEL"] = "10" });
+            Assert.Equal(1, deep.Code);
+            Assert.Contains("xcatd runs but its database does not (PostgreSQL database xcatdb on 127.0.0.1, from /etc/xcat/cfgloc)", deep.Stderr);
+        }
+        finally { xcat.StartDatabase(); }
+        Assert.True(Poll.Until(() => xcat.Agent("monitor", env: new() { ["OCF_CHECK_LEVEL"] = "10" }).Code == 0, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1)),
+            "depth 10 did not pass again once PostgreSQL was back");
+    }
+}

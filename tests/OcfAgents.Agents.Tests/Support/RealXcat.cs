@@ -14,7 +14,7 @@ namespace OcfAgents.Agents.Tests.Support;
 /// command sleeps 300 s, the way rinstall, copycds or updatenode keep a request running, and the
 /// client for it (bin/ocfsleep, a link to xCAT's own xcatclientnnr).
 /// </summary>
-public sealed class RealXcat : IDisposable
+public class RealXcat : IDisposable
 {
     public static string? Tarball { get; } = FindTarball();
 
@@ -35,9 +35,16 @@ public sealed class RealXcat : IDisposable
     public string Tree => Path.Combine(Dir, "tree", "xcat");
     public string Node => Path.Combine(Dir, "node");
 
-    public RealXcat()
+    public RealXcat() : this(postgres: false) { }
+
+    /// <summary>Where PostgreSQL keeps its data and socket when the node uses it (bind-mounted at the same path).</summary>
+    public string PostgresDir => Path.Combine(Dir, "pg");
+    private const string PgBin = "/usr/lib/postgresql/15/bin";
+
+    protected RealXcat(bool postgres)
     {
         Dir = Directory.CreateTempSubdirectory("ocfagents-realxcat.").FullName;
+        File.SetUnixFileMode(Dir, (UnixFileMode)0b111_101_101);
         if (Tarball is null) return;
         Must(Run.Command([Script, "unpack", Tarball, Path.Combine(Dir, "tree")]), "unpack");
         File.WriteAllText(Path.Combine(Tree, "lib", "perl", "xCAT_plugin", "ocfsleep.pm"), """
@@ -53,8 +60,36 @@ public sealed class RealXcat : IDisposable
             """);
         File.CreateSymbolicLink(Path.Combine(Tree, "bin", "ocfsleep"), "xcatclientnnr");
         Directory.CreateDirectory(Node);
-        Must(Run.Command([Script, "start", Node, Tree, Built.RepoRoot], TimeSpan.FromSeconds(120)), "start the node");
+        Directory.CreateDirectory(PostgresDir);
+        Must(Run.Command([Script, "start", Node, Tree, Built.RepoRoot, PostgresDir], TimeSpan.FromSeconds(120)), "start the node");
+        if (postgres) UsePostgres();
     }
+
+    /// <summary>
+    /// PostgreSQL 15 inside the node on 127.0.0.1:5432 (a database xcatdb owned by xcatadm), named in
+    /// /etc/xcat/cfgloc; xCAT creates its tables there itself when chtab first writes them.
+    /// </summary>
+    private void UsePostgres()
+    {
+        var pwfile = Path.Combine(PostgresDir, "superuser-password");
+        File.WriteAllText(pwfile, "super\n");
+        Must(Run.Command(["chown", "-R", "postgres:", PostgresDir]), "chown the PostgreSQL directory");
+        Must(Exec(["runuser", "-u", "postgres", "--", $"{PgBin}/initdb", "-D", Path.Combine(PostgresDir, "data"), "-A", "scram-sha-256", $"--pwfile={pwfile}", "-U", "postgres"]), "initdb");
+        StartDatabase();
+        Must(Exec(["runuser", "-u", "postgres", "--", "env", "PGPASSWORD=super", "psql", "-X", "-q", "-h", "127.0.0.1", "-U", "postgres",
+            "-c", "CREATE USER xcatadm PASSWORD 'cluster'", "-c", "CREATE DATABASE xcatdb OWNER xcatadm"]), "create xcatdb");
+        Must(Exec(["sh", "-c", "echo 'Pg:dbname=xcatdb;host=127.0.0.1|xcatadm|cluster' > /etc/xcat/cfgloc && chmod 600 /etc/xcat/cfgloc"]), "write cfgloc");
+        Must(Exec(["env", "XCATBYPASS=1", "sh", "-c",
+            "chtab key=master site.value=127.0.0.1 && chtab key=xcatdport site.value=3001 && chtab key=xcatiport site.value=3002 && " +
+            "chtab key=domain site.value=cluster && chtab priority=1 policy.name=root policy.rule=allow"]), "fill xCAT's tables in PostgreSQL");
+    }
+
+    public void StartDatabase() =>
+        Must(Exec(["runuser", "-u", "postgres", "--", $"{PgBin}/pg_ctl", "-D", Path.Combine(PostgresDir, "data"), "-l", Path.Combine(PostgresDir, "server.log"),
+            "-o", $"-c listen_addresses=127.0.0.1 -c unix_socket_directories={PostgresDir}", "-w", "start"]), "start PostgreSQL");
+
+    public void StopDatabase() =>
+        Must(Exec(["runuser", "-u", "postgres", "--", $"{PgBin}/pg_ctl", "-D", Path.Combine(PostgresDir, "data"), "-m", "fast", "-w", "stop"]), "stop PostgreSQL");
 
     private static void Must(AgentResult r, string what)
     {
@@ -62,8 +97,8 @@ public sealed class RealXcat : IDisposable
     }
 
     /// <summary>argv inside the node (root /, xCAT's PATH, HOME=/root).</summary>
-    public AgentResult Exec(IReadOnlyList<string> argv, TimeSpan? limit = null) =>
-        Run.Command([Script, "exec", Node, .. argv], limit ?? TimeSpan.FromSeconds(120));
+    public AgentResult Exec(IReadOnlyList<string> argv, TimeSpan? limit = null, string? stdin = null) =>
+        Run.Command([Script, "exec", Node, .. argv], limit ?? TimeSpan.FromSeconds(120), stdin: stdin);
 
     /// <summary>argv inside the node, left running (a client whose request is in flight).</summary>
     public Process Spawn(IReadOnlyList<string> argv)
@@ -100,12 +135,16 @@ public sealed class RealXcat : IDisposable
 
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         if (Directory.Exists(Node)) Run.Command([Script, "stop", Node]);
         try { Directory.Delete(Dir, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>The real xCAT node with its tables in PostgreSQL 15 (cfgloc), as a management node with a database server has them.</summary>
+public sealed class RealXcatOnPostgres() : RealXcat(postgres: true);
 
 /// <summary>A fact that needs the real xCAT tree: skipped, with the reason, where there is none.</summary>
 public sealed class RealXcatFactAttribute : FactAttribute

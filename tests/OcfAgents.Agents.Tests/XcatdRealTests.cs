@@ -144,6 +144,43 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         Assert.Contains("/etc/xcat-dangling is a dangling symlink", start.ExitReason);
     }
 
+    /// <summary>
+    /// post_start runs xCAT's own commands against the started xcatd, once: a start that finds
+    /// xcatd running after they completed does not repeat them.
+    /// </summary>
+    [RealXcatFact]
+    public void Post_start_runs_xCATs_own_commands_against_the_real_xcatd_once_per_started_xcatd()
+    {
+        var p = new Dictionary<string, string> { ["post_start"] = "lsxcatd -v; tabdump site" };
+        var start = xcat.Agent("start", p);
+        Assert.True(start.Code == 0, start.ToString());
+        Assert.Contains("post_start: lsxcatd: Version 2.19.0", start.Stderr);
+        Assert.Contains("post_start: tabdump: \"xcatdport\",\"3001\"", start.Stderr);
+        Assert.Contains("post_start: 2 of 2 commands succeeded", start.Stderr);
+        var again = xcat.Agent("start", p);
+        Assert.Equal(0, again.Code);
+        Assert.DoesNotContain("post_start: running", again.Stderr);
+    }
+
+    /// <summary>
+    /// The seed's makedhcp without a DHCP server installed fails as it would on such a node:
+    /// with post_start_failure=warn xcatd stays up and the warning quotes xCAT; with fail the
+    /// start fails naming the command.
+    /// </summary>
+    [RealXcatFact]
+    public void A_failing_post_start_command_of_the_seed_warns_by_default_and_fails_the_start_when_asked()
+    {
+        var warn = xcat.Agent("start", new() { ["post_start"] = "makedhcp -n" });
+        Assert.True(warn.Code == 0, warn.ToString());
+        Assert.Contains("WARNING: post_start command 'makedhcp -n' ", warn.Stderr);
+        Assert.Contains("The selected DHCP backend 'isc' is not available", warn.Stderr);
+        Assert.Equal(0, xcat.Agent("stop").Code);
+
+        var fail = xcat.Agent("start", new() { ["post_start"] = "makedhcp -n", ["post_start_failure"] = "fail" });
+        Assert.Equal(1, fail.Code);
+        Assert.Contains("makedhcp -n", fail.ExitReason);
+    }
+
     /// <summary>xcatd logs each request with its client type; the depth-10 check reads like xCAT's own CLI there.</summary>
     [RealXcatFact]
     public void The_depth_10_check_is_logged_by_xcatd_as_a_request_of_xCATs_own_command_line_client()

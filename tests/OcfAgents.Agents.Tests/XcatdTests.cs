@@ -7,8 +7,8 @@ namespace OcfAgents.Agents.Tests;
 /// <summary>
 /// ocf:xcat:xcatd against the xcatd stand-in (real fork, titles, TLS with client certificates),
 /// for what the real xcatd is not yet run for here (XcatdRealTests covers the life cycle,
-/// migration, the database wait, a killed listener, ports and config_dir against the real one):
-/// post_start, the crash matrices, systemd_unit, faults only a stand-in can be made to produce
+/// migration, the database wait, a killed listener, ports, config_dir and post_start against the
+/// real one): the crash matrices, systemd_unit, faults only a stand-in can be made to produce
 /// (TERM ignored, a canned reply stream), ocf-tester and the harness.
 /// </summary>
 public sealed class XcatdTests : IDisposable
@@ -106,61 +106,6 @@ public sealed class XcatdTests : IDisposable
         AssertStarted();
         Assert.NotEqual(first, xcatd.ListenerPid);
         Assert.Equal(0, Do("monitor", level: 10).Code);
-    }
-
-    [Fact]
-    public void Post_start_commands_run_in_order_once_per_started_xcatd_with_XCATROOT_and_HOME_set()
-    {
-        var bin = Path.Combine(xcatd.Root, "bin");
-        var calls = Path.Combine(xcatd.Root, "post-start-calls");
-        Directory.CreateDirectory(bin);
-        foreach (var name in new[] { "makedns", "makedhcp", "makeconservercf" })
-        {
-            File.WriteAllText(Path.Combine(bin, name), $"#!/bin/sh\necho \"{name} $* XCATROOT=$XCATROOT HOME=$HOME\" >> {calls}\necho {name} done\n");
-            File.SetUnixFileMode(Path.Combine(bin, name), (UnixFileMode)0b111_101_101);
-        }
-        // xCAT commands read $HOME/.xcat: HOME comes from where client_cert lives.
-        var home = Path.Combine(xcatd.Root, "home");
-        Directory.CreateDirectory(Path.Combine(home, ".xcat"));
-        File.Copy(XcatCredentials.ClientCred, Path.Combine(home, ".xcat", "client-cred.pem"));
-        var p = xcatd.Params(("post_start", "makedns -n; makedhcp -n; makedhcp -a; makeconservercf"), ("client_cert", Path.Combine(home, ".xcat", "client-cred.pem")));
-        var path = new Dictionary<string, string> { ["PATH"] = $"{bin}:/usr/sbin:/usr/bin:/sbin:/bin" };
-        var start = Do("start", p, env: path);
-        Assert.True(start.Code == 0, start.ToString());
-        var env = $"XCATROOT={xcatd.XcatRoot} HOME={home}";
-        Assert.Equal([$"makedns -n {env}", $"makedhcp -n {env}", $"makedhcp -a {env}", $"makeconservercf  {env}"], File.ReadAllLines(calls));
-        Assert.Contains("post_start: makedns: makedns done", start.Stderr);
-
-        Assert.Equal(0, Do("start", p, env: path).Code);
-        Assert.Equal(4, File.ReadAllLines(calls).Length);
-
-        Assert.Equal(0, Do("stop", p, env: path).Code);
-        Assert.Equal(0, Do("start", p, env: path).Code);
-        Assert.Equal(8, File.ReadAllLines(calls).Length);
-    }
-
-    [Fact]
-    public void A_failing_post_start_command_is_a_warning_by_default_and_fails_the_start_when_asked()
-    {
-        var bin = Path.Combine(xcatd.Root, "bin");
-        Directory.CreateDirectory(bin);
-        File.WriteAllText(Path.Combine(bin, "makedhcp"), "#!/bin/sh\necho 'Error: dhcpd.conf: no such file' >&2\nexit 3\n");
-        File.SetUnixFileMode(Path.Combine(bin, "makedhcp"), (UnixFileMode)0b111_101_101);
-        var path = new Dictionary<string, string> { ["PATH"] = $"{bin}:/usr/sbin:/usr/bin:/sbin:/bin" };
-
-        var warn = Do("start", xcatd.Params(("post_start", "makedhcp -n")), env: path);
-        Assert.True(warn.Code == 0, warn.ToString());
-        Assert.Contains("post_start command 'makedhcp -n' failed (exit 3): Error: dhcpd.conf: no such file (post_start_failure=warn: xcatd stays up)", warn.Stderr);
-        Assert.Equal(0, Do("stop").Code);
-
-        var fail = Do("start", xcatd.Params(("post_start", "makedhcp -n"), ("post_start_failure", "fail")), env: path);
-        Assert.Equal(1, fail.Code);
-        Assert.Contains("post_start command 'makedhcp -n' failed (exit 3): Error: dhcpd.conf: no such file", fail.Stderr);
-        Assert.StartsWith("post_start command 'makedhcp -n' failed (exit 3)", fail.ExitReason);
-
-        var missing = Do("start", xcatd.Params(("post_start", "makeconservercf"), ("post_start_failure", "fail")), env: path);
-        Assert.Equal(1, missing.Code);
-        Assert.StartsWith("post_start command 'makeconservercf' was not found in", missing.ExitReason);
     }
 
     [Fact]

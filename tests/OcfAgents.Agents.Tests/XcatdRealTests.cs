@@ -181,6 +181,27 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         Assert.Contains("makedhcp -n", fail.ExitReason);
     }
 
+    /// <summary>
+    /// A client certificate xCAT's CA did not sign: the real xcatd ends the session with a TLS
+    /// alert after the handshake (it used to reach the admin as a runtime key, then as "internal
+    /// error (SslException)"). Said as what it is, naming the certificate and the fix.
+    /// </summary>
+    [RealXcatFact]
+    public void A_client_certificate_xcatd_rejects_fails_depth_10_in_words_naming_it()
+    {
+        Assert.Equal(0, xcat.Agent("start").Code);
+        var key = Path.Combine(xcat.Dir, "rogue-key.pem");
+        var cert = Path.Combine(xcat.Dir, "rogue.pem");
+        Assert.Equal(0, Run.Command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=root"]).Code);
+        var cred = Path.Combine(xcat.Dir, "rogue-cred.pem");
+        File.WriteAllText(cred, File.ReadAllText(cert) + File.ReadAllText(key));
+        var deep = xcat.Agent("monitor", new() { ["client_cert"] = cred }, new() { ["OCF_CHECK_LEVEL"] = "10" });
+        Assert.Equal(1, deep.Code);
+        Assert.Contains($"refused our client certificate {cred} (TLS alert 'unknown ca'): it must be signed by xCAT's CA", deep.Stderr);
+        Assert.DoesNotContain("internal error", deep.Stderr);
+        Assert.DoesNotMatch(@"\bnet_[a-z_]+\b", deep.Stderr);
+    }
+
     /// <summary>xcatd logs each request with its client type; the depth-10 check reads like xCAT's own CLI there.</summary>
     [RealXcatFact]
     public void The_depth_10_check_is_logged_by_xcatd_as_a_request_of_xCATs_own_command_line_client()

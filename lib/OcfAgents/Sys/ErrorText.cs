@@ -116,6 +116,8 @@ public static class ErrorText
         TimeoutException => "timed out",
         IOException => "input/output error",
         OutOfMemoryException => "out of memory",
+        // The runtime's own (internal) exception for an error OpenSSL reported; OpenSSL's text is its inner one.
+        _ when e.GetType().Name == "SslException" => "the TLS session failed",
         _ => $"internal error ({e.GetType().Name})",
     };
 

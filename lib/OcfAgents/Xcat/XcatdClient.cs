@@ -10,7 +10,7 @@ using OcfAgents.Xml;
 namespace OcfAgents.Xcat;
 
 /// <summary>xcatd could not be asked, or answered something that is not its protocol.</summary>
-public class XcatdException(string message) : Exception(message);
+public class XcatdException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>The client credentials or the CA could not be read: a configuration problem, not xcatd's.</summary>
 public sealed class XcatdCredentialsException(string message) : XcatdException(message);
@@ -108,7 +108,26 @@ public static class XcatdClient
             tls.Flush();
             return ReadResponses(tls, socket, deadline, peer);
         }
+        catch (IOException e) when (RejectedCertificate(e, target, peer) is { } rejected) { throw rejected; }
         catch (IOException e) { throw Translate(e, command, peer, deadline); }
+        catch (XcatdException e) when (e.InnerException is { } inner && RejectedCertificate(inner, target, peer) is { } rejected) { throw rejected; }
+    }
+
+    /// <summary>
+    /// With TLS 1.3 the server judges the client's certificate after the client considers the
+    /// handshake done: a certificate xcatd does not trust surfaces at the first read or write as a
+    /// TLS alert from xcatd (OpenSSL: "tlsv1 alert unknown ca", "… bad certificate"), or, with TLS
+    /// 1.2, as a reset. Said as what it is, with the fix.
+    /// </summary>
+    private static XcatdException? RejectedCertificate(Exception e, XcatdTarget target, string peer)
+    {
+        var text = ErrorText.Describe(e);
+        string[] alerts = ["alert unknown ca", "alert bad certificate", "alert certificate unknown", "alert certificate required",
+            "alert access denied", "alert unsupported certificate", "alert certificate revoked", "alert certificate expired"];
+        var alert = alerts.FirstOrDefault(a => text.Contains(a, StringComparison.OrdinalIgnoreCase));
+        if (alert is null) return null;
+        return new XcatdException($"{peer} refused our client certificate {target.CertFile} (TLS alert '{alert[6..]}'): " +
+            "it must be signed by xCAT's CA, as xCAT's setup-local-client.sh makes it");
     }
 
     public static string BuildRequest(string command, IReadOnlyList<string> args)
@@ -184,7 +203,7 @@ public static class XcatdClient
             catch (IOException e) when (!deadline.Expired && e.InnerException is not SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
             {
                 // A reset or a TLS stream cut without close_notify: xcatd's handler died mid-reply.
-                throw new XcatdException($"{peer} closed the connection before serverdone ({reader.Responses.Count} responses read): {ErrorText.Describe(e)}");
+                throw new XcatdException($"{peer} closed the connection before serverdone ({reader.Responses.Count} responses read): {ErrorText.Describe(e)}", e);
             }
             int count;
             try { count = decoder.GetChars(bytes, 0, n, chars, 0, flush: n == 0); }

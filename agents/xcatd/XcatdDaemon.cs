@@ -62,6 +62,14 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     private static bool IsXcatdTitle(string title) =>
         title.TrimEnd() == "xcatd" || title.StartsWith("xcatd:", StringComparison.Ordinal) || title.StartsWith("xcatd SSL:", StringComparison.Ordinal);
 
+    /// <summary>
+    /// The process the pid file names when it is xcatd but not (yet) the titled listener: xcatd
+    /// writes the pid at fork time, before the child takes its title and listens. After a start
+    /// killed in that window (its launcher may be gone already) it is the one thing left to find.
+    /// </summary>
+    private int? StartingListener() =>
+        ReadPidFile() is { } pid && pid > 0 && ProcessIdentity.Of(pid) is not null && IsXcatdProcess(pid) && !IsListener(pid) ? pid : null;
+
     /// <summary>The listener the pid file names, when it is one.</summary>
     public ProcessIdentity? PidFileListener() =>
         ReadPidFile() is { } pid ? ListenerIdentity(pid) : null;
@@ -127,6 +135,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener (pid {orphan.Pid}) runs but {config.PidFile} does not name it; stop will stop it");
             if (InterruptedLauncher() is { } launcher)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's launcher (pid {launcher.Pid}) from an interrupted start is still waiting to start the listener");
+            if (StartingListener() is { } starting)
+                return OcfResult.Fail(OcfExit.Generic, $"xcatd (pid {starting}) named by {config.PidFile} is not yet its SSL listener: an interrupted start; start waits for it, stop stops it");
             if (Leftovers() is { Count: > 0 } left)
                 return OcfResult.Fail(OcfExit.Generic, $"xcatd's SSL listener is gone but its processes remain: {Titles(left)}; stop will end them");
             return OcfResult.NotRunning;
@@ -193,6 +203,16 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         if (Preflight() is { IsSuccess: false } bad) return bad;
         var launcher = InterruptedLauncher()?.Pid ?? 0;
         var ourChild = false;
+        if (launcher == 0 && StartingListener() is { } starting)
+        {
+            log.Info($"xcatd (pid {starting}) from an interrupted start is becoming its SSL listener; waiting for it");
+            var until = Deadline.After(deadline.Remaining / 2);
+            var up = OcfResult.NotRunning;
+            until.WaitUntil(() => (up = Monitor(0, until)).IsSuccess || ProcessIdentity.Of(starting) is null, TimeSpan.FromMilliseconds(50));
+            if (up.IsSuccess && PidFileListener() is { } adopted) return Started(adopted);
+            log.Info($"xcatd (pid {starting}) did not become a listener ({up.Reason ?? "gone"}); ending it and starting afresh");
+            Terminate([starting], [ProcessIdentity.SessionOf(starting)], Deadline.After(deadline.Remaining / 2));
+        }
         if (launcher > 0)
             log.Info($"xcatd's launcher (pid {launcher}) from an interrupted start is still running; waiting for it");
         else
@@ -323,6 +343,15 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         var sessions = RecordedSessions();
         if (listener is { } found) sessions.Add(ProcessIdentity.SessionOf(found.Pid));
         if (launcher is { } spawned) sessions.Add(spawned.Pid);
+        var starting = StartingListener();
+        if (starting is { } named) sessions.Add(ProcessIdentity.SessionOf(named));
+        if (launcher is { } half)
+        {
+            // A start killed half-way: its launcher is frozen and ended first, with all it forked,
+            // so that it cannot fork a listener while the rest is being stopped.
+            log.Info($"ending the launcher (pid {half.Pid}) of an interrupted start and all it started");
+            Terminate([half.Pid], [half.Pid], Deadline.After(deadline.Remaining / 2));
+        }
         if (config.SystemdUnit is { } unit)
         {
             // systemd stops the unit (TERM, then KILL of its cgroup after TimeoutStopSec); whatever
@@ -348,7 +377,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         }
         else if (Owned(sessions) is { Count: > 0 } left)
             log.Info($"killing what is left of xcatd: {Titles(left)}");
-        if (Terminate(launcher is { } s ? [s.Pid] : [], sessions, deadline) is { } survivors)
+        if (Terminate(starting is { } root ? [root] : [], sessions, deadline) is { } survivors)
             return OcfResult.Fail(OcfExit.Generic, $"xcatd processes survive SIGKILL: {survivors}");
         CrashPoint.Here("xcatd gone");
 

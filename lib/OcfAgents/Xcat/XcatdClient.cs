@@ -15,6 +15,9 @@ public class XcatdException(string message, Exception? inner = null) : Exception
 /// <summary>The client credentials or the CA could not be read: a configuration problem, not xcatd's.</summary>
 public sealed class XcatdCredentialsException(string message) : XcatdException(message);
 
+/// <summary>xcatd ended the session before sending a single byte of its answer.</summary>
+public sealed class XcatdClosedEarlyException(string message, Exception inner) : XcatdException(message, inner);
+
 /// <summary>How to reach xcatd as an xCAT client: xCAT's own CA and client credentials, as explicit paths.</summary>
 public sealed record XcatdTarget
 {
@@ -108,9 +111,9 @@ public static class XcatdClient
             tls.Flush();
             return ReadResponses(tls, socket, deadline, peer);
         }
-        catch (IOException e) when (RejectedCertificate(e, target, peer) is { } rejected) { throw rejected; }
+        catch (IOException e) when (RejectedCertificate(e, target, peer, nothingRead: true) is { } rejected) { throw rejected; }
         catch (IOException e) { throw Translate(e, command, peer, deadline); }
-        catch (XcatdException e) when (e.InnerException is { } inner && RejectedCertificate(inner, target, peer) is { } rejected) { throw rejected; }
+        catch (XcatdException e) when (e.InnerException is { } inner && RejectedCertificate(inner, target, peer, e is XcatdClosedEarlyException) is { } rejected) { throw rejected; }
     }
 
     /// <summary>
@@ -119,15 +122,21 @@ public static class XcatdClient
     /// TLS alert from xcatd (OpenSSL: "tlsv1 alert unknown ca", "… bad certificate"), or, with TLS
     /// 1.2, as a reset. Said as what it is, with the fix.
     /// </summary>
-    private static XcatdException? RejectedCertificate(Exception e, XcatdTarget target, string peer)
+    private static XcatdException? RejectedCertificate(Exception e, XcatdTarget target, string peer, bool nothingRead)
     {
+        const string Fix = "it must be signed by xCAT's CA, as xCAT's setup-local-client.sh makes it";
         var text = ErrorText.Describe(e);
         string[] alerts = ["alert unknown ca", "alert bad certificate", "alert certificate unknown", "alert certificate required",
             "alert access denied", "alert unsupported certificate", "alert certificate revoked", "alert certificate expired"];
-        var alert = alerts.FirstOrDefault(a => text.Contains(a, StringComparison.OrdinalIgnoreCase));
-        if (alert is null) return null;
-        return new XcatdException($"{peer} refused our client certificate {target.CertFile} (TLS alert '{alert[6..]}'): " +
-            "it must be signed by xCAT's CA, as xCAT's setup-local-client.sh makes it");
+        if (alerts.FirstOrDefault(a => text.Contains(a, StringComparison.OrdinalIgnoreCase)) is { } alert)
+            return new XcatdException($"{peer} refused our client certificate {target.CertFile} (TLS alert '{alert[6..]}'): {Fix}");
+        // The alert and the close race: the reset can arrive before the alert is read.
+        var reset = false;
+        for (var x = e; x is not null; x = x.InnerException)
+            reset |= x is SocketException { SocketErrorCode: SocketError.ConnectionReset };
+        return nothingRead && reset
+            ? new XcatdException($"{peer} reset the connection right after the TLS handshake, before any answer: it most likely refused our client certificate {target.CertFile}; {Fix}")
+            : null;
     }
 
     public static string BuildRequest(string command, IReadOnlyList<string> args)
@@ -203,7 +212,8 @@ public static class XcatdClient
             catch (IOException e) when (!deadline.Expired && e.InnerException is not SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
             {
                 // A reset or a TLS stream cut without close_notify: xcatd's handler died mid-reply.
-                throw new XcatdException($"{peer} closed the connection before serverdone ({reader.Responses.Count} responses read): {ErrorText.Describe(e)}", e);
+                var why = $"{peer} closed the connection before serverdone ({reader.Responses.Count} responses read): {ErrorText.Describe(e)}";
+                throw reader.Responses.Count == 0 && total == 0 ? new XcatdClosedEarlyException(why, e) : new XcatdException(why, e);
             }
             int count;
             try { count = decoder.GetChars(bytes, 0, n, chars, 0, flush: n == 0); }

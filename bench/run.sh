@@ -231,6 +231,9 @@ credentials).
   "xcatdb monitor (MariaDB, depth 0) / heartbeat mysql monitor (depth 0) | <= 0.3" \
   "xcatdb monitor (MariaDB, depth 10) / heartbeat mysql monitor (depth 10) | -"
 
+# ---- xcatd against the real xcatd 2.19 (its own script: a private node, xCAT's init script) -------
+bash "$here/bench/xcatd-real.sh"
+
 # ---- xcatd: monitor against the LSB-style status check, on the xcatd stand-in --------------------
 # xcatd cannot be installed here; the stand-in (tests/xcatd-standin/xcatd) forks the same titled
 # processes and speaks the same TLS protocol, with a private CA made here.

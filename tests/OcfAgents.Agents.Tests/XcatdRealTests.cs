@@ -278,16 +278,23 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
 }
 
 /// <summary>ocf:xcat:xcatd against the real xcatd 2.19 whose tables are in PostgreSQL 15 (cfgloc).</summary>
-public sealed class XcatdRealPostgresTests(RealXcatOnPostgres xcat) : IClassFixture<RealXcatOnPostgres>, IDisposable
+public sealed class XcatdRealPostgresTests(RealXcatOnPostgres xcat) : XcatdRealDatabaseTests(xcat, "PostgreSQL"), IClassFixture<RealXcatOnPostgres>;
+
+/// <summary>ocf:xcat:xcatd against the real xcatd 2.19 whose tables are in MariaDB 10.11 (cfgloc).</summary>
+public sealed class XcatdRealMariaDbTests(RealXcatOnMariaDb xcat) : XcatdRealDatabaseTests(xcat, "MariaDB/MySQL"), IClassFixture<RealXcatOnMariaDb>;
+
+/// <summary>What the real xcatd on a database server must show, asserted the same way for each engine.</summary>
+public abstract class XcatdRealDatabaseTests(RealXcat xcat, string engine) : IDisposable
 {
     public void Dispose()
     {
+        GC.SuppressFinalize(this);
         if (RealXcat.Tarball is null) return;
         xcat.Agent("stop");
     }
 
     [RealXcatFact]
-    public void The_real_xcatd_on_PostgreSQL_starts_answers_at_depth_10_and_stops()
+    public void The_real_xcatd_on_a_database_server_starts_answers_at_depth_10_and_stops()
     {
         Assert.Equal(7, xcat.Agent("monitor").Code);
         var start = xcat.Agent("start");
@@ -299,7 +306,7 @@ public sealed class XcatdRealPostgresTests(RealXcatOnPostgres xcat) : IClassFixt
     }
 
     /// <summary>
-    /// PostgreSQL stopped under a running xcatd: xcatd still holds its port (depth 0 passes) but
+    /// The database stopped under a running xcatd: xcatd still holds its port (depth 0 passes) but
     /// refuses every request; depth 10 fails naming the database from cfgloc, and passes again
     /// once the database is back.
     /// </summary>
@@ -313,10 +320,10 @@ public sealed class XcatdRealPostgresTests(RealXcatOnPostgres xcat) : IClassFixt
             Assert.Equal(0, xcat.Agent("monitor").Code);
             var deep = xcat.Agent("monitor", env: new() { ["OCF_CHECK_LEVEL"] = "10" });
             Assert.Equal(1, deep.Code);
-            Assert.Contains("xcatd runs but its database does not (PostgreSQL database xcatdb on 127.0.0.1, from /etc/xcat/cfgloc)", deep.Stderr);
+            Assert.Contains($"xcatd runs but its database does not ({engine} database xcatdb on 127.0.0.1, from /etc/xcat/cfgloc)", deep.Stderr);
         }
         finally { xcat.StartDatabase(); }
         Assert.True(Poll.Until(() => xcat.Agent("monitor", env: new() { ["OCF_CHECK_LEVEL"] = "10" }).Code == 0, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1)),
-            "depth 10 did not pass again once PostgreSQL was back");
+            "depth 10 did not pass again once the database was back");
     }
 }

@@ -35,14 +35,19 @@ public class RealXcat : IDisposable
     public string Tree => Path.Combine(Dir, "tree", "xcat");
     public string Node => Path.Combine(Dir, "node");
 
-    public RealXcat() : this(postgres: false) { }
+    public enum Tables { Sqlite, Postgres, MariaDb }
 
-    /// <summary>Where PostgreSQL keeps its data and socket when the node uses it (bind-mounted at the same path).</summary>
+    public RealXcat() : this(Tables.Sqlite) { }
+
+    /// <summary>Where the database server keeps its data and socket when the node uses one (bind-mounted at the same path).</summary>
     public string PostgresDir => Path.Combine(Dir, "pg");
+    public string MariaDbDir => Path.Combine(Dir, "mariadb");
+    private readonly Tables _tables;
     private const string PgBin = "/usr/lib/postgresql/15/bin";
 
-    protected RealXcat(bool postgres)
+    protected RealXcat(Tables tables)
     {
+        _tables = tables;
         Dir = Directory.CreateTempSubdirectory("ocfagents-realxcat.").FullName;
         File.SetUnixFileMode(Dir, (UnixFileMode)0b111_101_101);
         if (Tarball is null) return;
@@ -61,9 +66,32 @@ public class RealXcat : IDisposable
         File.CreateSymbolicLink(Path.Combine(Tree, "bin", "ocfsleep"), "xcatclientnnr");
         Directory.CreateDirectory(Node);
         Directory.CreateDirectory(PostgresDir);
-        Must(Run.Command([Script, "start", Node, Tree, Built.RepoRoot, PostgresDir], TimeSpan.FromSeconds(120)), "start the node");
-        if (postgres) UsePostgres();
+        Directory.CreateDirectory(MariaDbDir);
+        Must(Run.Command([Script, "start", Node, Tree, Built.RepoRoot, PostgresDir, MariaDbDir], TimeSpan.FromSeconds(120)), "start the node");
+        if (tables == Tables.Postgres) UsePostgres();
+        if (tables == Tables.MariaDb) UseMariaDb();
     }
+
+    /// <summary>
+    /// MariaDB 10.11 inside the node on 127.0.0.1:3306 (xcatdb, xcatadmin@localhost and @'%', as
+    /// xCAT's mysqlsetup makes them), named in /etc/xcat/cfgloc; xCAT's chtab creates the tables.
+    /// </summary>
+    private void UseMariaDb()
+    {
+        Must(Run.Command(["chown", "-R", "mysql:", MariaDbDir]), "chown the MariaDB directory");
+        Must(Exec(["mariadb-install-db", "--no-defaults", $"--datadir={Path.Combine(MariaDbDir, "data")}", "--user=mysql", "--auth-root-authentication-method=socket"]), "mariadb-install-db");
+        StartDatabase();
+        Must(Exec(["mariadb", "--no-defaults", $"--socket={Path.Combine(MariaDbDir, "sock")}", "-u", "root", "-e",
+            "CREATE DATABASE xcatdb; CREATE USER 'xcatadmin'@'localhost' IDENTIFIED BY 'cluster'; CREATE USER 'xcatadmin'@'%' IDENTIFIED BY 'cluster'; " +
+            "GRANT ALL ON xcatdb.* TO 'xcatadmin'@'localhost'; GRANT ALL ON xcatdb.* TO 'xcatadmin'@'%';"]), "create xcatdb");
+        Must(Exec(["sh", "-c", "echo 'mysql:dbname=xcatdb;host=127.0.0.1|xcatadmin|cluster' > /etc/xcat/cfgloc && chmod 600 /etc/xcat/cfgloc"]), "write cfgloc");
+        FillTables("MariaDB");
+    }
+
+    private void FillTables(string where) =>
+        Must(Exec(["env", "XCATBYPASS=1", "sh", "-c",
+            "chtab key=master site.value=127.0.0.1 && chtab key=xcatdport site.value=3001 && chtab key=xcatiport site.value=3002 && " +
+            "chtab key=domain site.value=cluster && chtab priority=1 policy.name=root policy.rule=allow"]), $"fill xCAT's tables in {where}");
 
     /// <summary>
     /// PostgreSQL 15 inside the node on 127.0.0.1:5432 (a database xcatdb owned by xcatadm), named in
@@ -79,17 +107,34 @@ public class RealXcat : IDisposable
         Must(Exec(["runuser", "-u", "postgres", "--", "env", "PGPASSWORD=super", "psql", "-X", "-q", "-h", "127.0.0.1", "-U", "postgres",
             "-c", "CREATE USER xcatadm PASSWORD 'cluster'", "-c", "CREATE DATABASE xcatdb OWNER xcatadm"]), "create xcatdb");
         Must(Exec(["sh", "-c", "echo 'Pg:dbname=xcatdb;host=127.0.0.1|xcatadm|cluster' > /etc/xcat/cfgloc && chmod 600 /etc/xcat/cfgloc"]), "write cfgloc");
-        Must(Exec(["env", "XCATBYPASS=1", "sh", "-c",
-            "chtab key=master site.value=127.0.0.1 && chtab key=xcatdport site.value=3001 && chtab key=xcatiport site.value=3002 && " +
-            "chtab key=domain site.value=cluster && chtab priority=1 policy.name=root policy.rule=allow"]), "fill xCAT's tables in PostgreSQL");
+        FillTables("PostgreSQL");
     }
 
-    public void StartDatabase() =>
-        Must(Exec(["runuser", "-u", "postgres", "--", $"{PgBin}/pg_ctl", "-D", Path.Combine(PostgresDir, "data"), "-l", Path.Combine(PostgresDir, "server.log"),
-            "-o", $"-c listen_addresses=127.0.0.1 -c unix_socket_directories={PostgresDir}", "-w", "start"]), "start PostgreSQL");
+    /// <summary>Starts the node's database server (and waits until it answers).</summary>
+    public void StartDatabase()
+    {
+        if (_tables == Tables.Postgres)
+        {
+            Must(Exec(["runuser", "-u", "postgres", "--", $"{PgBin}/pg_ctl", "-D", Path.Combine(PostgresDir, "data"), "-l", Path.Combine(PostgresDir, "server.log"),
+                "-o", $"-c listen_addresses=127.0.0.1 -c unix_socket_directories={PostgresDir}", "-w", "start"]), "start PostgreSQL");
+            return;
+        }
+        Must(Exec(["sh", "-c", "setpriv --reuid=mysql --regid=mysql --init-groups -- /usr/sbin/mariadbd --no-defaults " +
+            $"--datadir={Path.Combine(MariaDbDir, "data")} --socket={Path.Combine(MariaDbDir, "sock")} --port=3306 --bind-address=127.0.0.1 " +
+            $"--pid-file={Path.Combine(MariaDbDir, "pid")} > {Path.Combine(MariaDbDir, "server.log")} 2>&1 &"]), "start MariaDB");
+        if (!Poll.Until(() => Exec(["mariadb-admin", "--no-defaults", $"--socket={Path.Combine(MariaDbDir, "sock")}", "-u", "root", "ping"]).Code == 0,
+                TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200)))
+            throw new InvalidOperationException("real xCAT: MariaDB did not answer within 60 s");
+    }
 
-    public void StopDatabase() =>
-        Must(Exec(["runuser", "-u", "postgres", "--", $"{PgBin}/pg_ctl", "-D", Path.Combine(PostgresDir, "data"), "-m", "fast", "-w", "stop"]), "stop PostgreSQL");
+    /// <summary>Stops the node's database server, as an admin would (a clean shutdown).</summary>
+    public void StopDatabase()
+    {
+        if (_tables == Tables.Postgres)
+            Must(Exec(["runuser", "-u", "postgres", "--", $"{PgBin}/pg_ctl", "-D", Path.Combine(PostgresDir, "data"), "-m", "fast", "-w", "stop"]), "stop PostgreSQL");
+        else
+            Must(Exec(["mariadb-admin", "--no-defaults", $"--socket={Path.Combine(MariaDbDir, "sock")}", "-u", "root", "shutdown"]), "stop MariaDB");
+    }
 
     private static void Must(AgentResult r, string what)
     {
@@ -144,7 +189,10 @@ public class RealXcat : IDisposable
 }
 
 /// <summary>The real xCAT node with its tables in PostgreSQL 15 (cfgloc), as a management node with a database server has them.</summary>
-public sealed class RealXcatOnPostgres() : RealXcat(postgres: true);
+public sealed class RealXcatOnPostgres() : RealXcat(Tables.Postgres);
+
+/// <summary>The real xCAT node with its tables in MariaDB 10.11 (cfgloc).</summary>
+public sealed class RealXcatOnMariaDb() : RealXcat(Tables.MariaDb);
 
 /// <summary>A fact that needs the real xCAT tree: skipped, with the reason, where there is none.</summary>
 public sealed class RealXcatFactAttribute : FactAttribute

@@ -203,6 +203,69 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         Assert.DoesNotMatch(@"\bnet_[a-z_]+\b", deep.Stderr);
     }
 
+    /// <summary>The crash points one run of <paramref name="action"/> passes (the hooks build reports each).</summary>
+    private List<string> Boundaries(string action, Dictionary<string, string> p)
+    {
+        var r = xcat.Agent(action, p, new() { ["OCFAGENTS_CRASH_TRACE"] = "1" }, Built.WithHooks("xcatd"));
+        Assert.True(r.Code == 0, r.ToString());
+        return r.Stderr.Split('\n').Where(l => l.StartsWith("crash-point ", StringComparison.Ordinal)).ToList();
+    }
+
+    private void KillAt(string action, int boundary, Dictionary<string, string> p, List<string> points)
+    {
+        var r = xcat.Agent(action, p, new() { ["OCFAGENTS_CRASH_AT"] = boundary.ToString() }, Built.WithHooks("xcatd"));
+        Assert.True(r.Killed, $"{action} was not killed at step {boundary} of {string.Join(" / ", points)}: {r}");
+    }
+
+    private int Listeners() => xcat.Processes().Count(p => p.Title.StartsWith("xcatd: SSL listener", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The crash matrix against the real xcatd: start SIGKILLed at each of its steps (launcher
+    /// spawned, recorded, listener recorded, post_start run), then start again: one xcatd, answering
+    /// at depth 10, its post_start run; then stop leaves nothing.
+    /// </summary>
+    [RealXcatFact]
+    public void A_start_killed_at_any_step_converges_on_start_again_with_one_real_xcatd()
+    {
+        var p = new Dictionary<string, string> { ["post_start"] = "lsxcatd -v" };
+        // Counted from the state every round starts in: a start and a stop by the agent (a stop
+        // that finds nothing running leaves a stale pid file for the next start to remove).
+        Assert.Equal(0, xcat.Agent("start", p).Code);
+        Assert.Equal(0, xcat.Agent("stop", p).Code);
+        var points = Boundaries("start", p);
+        Assert.True(points.Count >= 3, $"only {points.Count} crash points in start");
+        Assert.Equal(0, xcat.Agent("stop", p).Code);
+        for (var b = 1; b <= points.Count; b++)
+        {
+            KillAt("start", b, p, points);
+            var again = xcat.Agent("start", p);
+            Assert.True(again.Code == 0, $"step {b}: {again}");
+            Assert.Equal(0, xcat.Agent("monitor", p, new() { ["OCF_CHECK_LEVEL"] = "10" }).Code);
+            Assert.Equal(1, Listeners());
+            var stop = xcat.Agent("stop", p);
+            Assert.True(stop.Code == 0, $"step {b}: {stop}");
+            AssertNothingOfXcatdLeft();
+        }
+    }
+
+    [RealXcatFact]
+    public void A_stop_killed_at_any_step_converges_on_stop_again_with_nothing_of_the_real_xcatd_left()
+    {
+        Assert.Equal(0, xcat.Agent("start").Code);
+        var points = Boundaries("stop", []);
+        Assert.True(points.Count >= 2, $"only {points.Count} crash points in stop");
+        for (var b = 1; b <= points.Count; b++)
+        {
+            Assert.Equal(0, xcat.Agent("start").Code);
+            using var client = RequestInFlight();
+            KillAt("stop", b, [], points);
+            var again = xcat.Agent("stop");
+            Assert.True(again.Code == 0, $"step {b}: {again}");
+            AssertNothingOfXcatdLeft();
+            Assert.Equal(7, xcat.Agent("monitor").Code);
+        }
+    }
+
     /// <summary>xcatd logs each request with its client type; the depth-10 check reads like xCAT's own CLI there.</summary>
     [RealXcatFact]
     public void The_depth_10_check_is_logged_by_xcatd_as_a_request_of_xCATs_own_command_line_client()

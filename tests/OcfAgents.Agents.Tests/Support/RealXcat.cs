@@ -154,12 +154,12 @@ public class RealXcat : IDisposable
     }
 
     /// <summary>The xcatd agent inside the node, as the executor runs it.</summary>
-    public AgentResult Agent(string action, Dictionary<string, string>? reskeys = null, Dictionary<string, string>? env = null)
+    public AgentResult Agent(string action, Dictionary<string, string>? reskeys = null, Dictionary<string, string>? env = null, string? binary = null)
     {
         var argv = new List<string> { "env", "OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=xcatd" };
         foreach (var (k, v) in reskeys ?? []) argv.Add($"OCF_RESKEY_{k}={v}");
         foreach (var (k, v) in env ?? []) argv.Add($"{k}={v}");
-        argv.AddRange([Built.Release("xcatd"), action]);
+        argv.AddRange([binary ?? Built.Release("xcatd"), action]);
         return Exec(argv);
     }
 

@@ -97,6 +97,8 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         using var client = RequestInFlight();
         var listener = xcat.Exec(["cat", "/var/run/xcatd.pid"]).Stdout.Trim();
         Assert.Equal(0, xcat.Exec(["kill", "-KILL", listener]).Code);
+        // kill(2) returns before the process is gone: wait until the node's init has reaped it.
+        Assert.True(Poll.Until(() => xcat.Processes().All(p => p.Pid.ToString() != listener), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50)));
         var monitor = xcat.Agent("monitor");
         Assert.Equal(1, monitor.Code);
         Assert.Contains("xcatd's SSL listener is gone but its processes remain", monitor.ExitReason);

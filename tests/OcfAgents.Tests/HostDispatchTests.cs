@@ -267,4 +267,35 @@ public class HostDispatchTests
         Assert.StartsWith(".TH OCF_XCAT_TESTAGENT 7", man.Stdout);
         Assert.Contains(".B count", man.Stdout);
     }
+
+    private static Dictionary<string, string> LockDir(string dir) => new() { ["HA_RSCTMP"] = dir, ["OCF_RESOURCE_INSTANCE"] = "r1" };
+
+    [Fact]
+    public void A_start_while_another_action_holds_the_resource_lock_waits_then_changes_nothing()
+    {
+        var dir = Directory.CreateTempSubdirectory("rsctmp").FullName;
+        using var other = ResourceLock.Acquire(ResourceLock.PathFor(dir, "testagent", "r1"), Deadline.After(TimeSpan.FromSeconds(5)));
+        Assert.NotNull(other);
+        var agent = new TestAgent();
+        var env = LockDir(dir);
+        env["OCF_RESKEY_CRM_meta_timeout"] = "600";
+        var r = HostRun.Of(agent, ["start"], env);
+        Assert.Equal(1, r.Code);
+        Assert.Contains("another action on this resource still runs", Assert.Single(r.ExitReasons));
+        Assert.Contains("waiting for it", r.Stderr);
+        Assert.Empty(agent.Calls);
+        Assert.False(agent.Running);
+    }
+
+    [Fact]
+    public void A_stop_whose_lock_directory_cannot_be_used_still_stops_and_says_so()
+    {
+        var dir = Directory.CreateTempSubdirectory("rsctmp").FullName;
+        Directory.CreateSymbolicLink(Path.Combine(dir, "ocfagents"), "/tmp");
+        var agent = new TestAgent { Running = true };
+        var r = HostRun.Of(agent, ["stop"], LockDir(dir));
+        Assert.Equal(0, r.Code);
+        Assert.False(agent.Running);
+        Assert.Contains("stop runs without the per-resource lock: state directory", r.Stderr);
+    }
 }

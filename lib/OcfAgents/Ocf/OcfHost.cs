@@ -136,10 +136,21 @@ public static class OcfHost
             if (Changes(action))
             {
                 var path = ResourceLock.PathFor(Get(env, "HA_RSCTMP") ?? "/run/resource-agents", agent.Name, instance);
-                // At most half the budget: what is left is the action's own.
-                held = ResourceLock.Acquire(path, Deadline.After(deadline.Remaining / 2),
-                    () => log.Info($"{action}: another action on this resource is running; waiting for it (lock {path})"));
-                result = held is null
+                var locked = true;
+                try
+                {
+                    // At most half the budget: what is left is the action's own.
+                    held = ResourceLock.Acquire(path, Deadline.After(deadline.Remaining / 2),
+                        () => log.Info($"{action}: another action on this resource is running; waiting for it (lock {path})"));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or SysError)
+                {
+                    // The lock guards against a second action run by hand; a lock directory that
+                    // cannot be used must not turn a stop into a failure (Pacemaker would fence).
+                    log.Warn($"{action} runs without the per-resource lock: {ErrorText.Describe(e)}");
+                    locked = false;
+                }
+                result = locked && held is null
                     ? OcfResult.Fail(OcfExit.Generic, $"another action on this resource still runs (lock {path}); {action} changed nothing")
                     : Dispatch(agent, ctx);
             }

@@ -68,8 +68,17 @@ public class RealXcat : IDisposable
         Directory.CreateDirectory(PostgresDir);
         Directory.CreateDirectory(MariaDbDir);
         Must(Run.Command([Script, "start", Node, Tree, Built.RepoRoot, PostgresDir, MariaDbDir], TimeSpan.FromSeconds(120)), "start the node");
-        if (tables == Tables.Postgres) UsePostgres();
-        if (tables == Tables.MariaDb) UseMariaDb();
+        try
+        {
+            if (tables == Tables.Postgres) UsePostgres();
+            if (tables == Tables.MariaDb) UseMariaDb();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose constructor threw: the node must not outlive it.
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>

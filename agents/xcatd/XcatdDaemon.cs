@@ -118,7 +118,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     /// What is left in the sessions of the xcatd this resource started, once its listener is gone
     /// (SIGKILLed alone, its helpers keep port 3002; a request keeps running its plugin).
     /// </summary>
-    private List<int> Leftovers() => RecordedSessions().SelectMany(ProcessIdentity.SessionMembers).Distinct().ToList();
+    private List<int> Leftovers() => ProcessIdentity.SessionMembers(RecordedSessions());
 
     private static void Forget(string file)
     {
@@ -411,7 +411,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         return null;
     }
 
-    private static List<int> Owned(IEnumerable<int> sessions) => sessions.Where(sid => sid > 1).Distinct().SelectMany(ProcessIdentity.SessionMembers).Distinct().ToList();
+    private static List<int> Owned(IEnumerable<int> sessions) => ProcessIdentity.SessionMembers(sessions.ToHashSet());
 
     /// <summary>
     /// Ends <paramref name="roots"/>, everything below them and everything in
@@ -430,8 +430,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         for (var round = 0; round < 50; round++)
         {
             var now = roots.Where(p => ProcessIdentity.Of(p) is not null)
-                .Concat(ids.SelectMany(ProcessIdentity.SessionMembers))
-                .Concat(roots.Concat(frozen).ToList().SelectMany(ProcessIdentity.Descendants))
+                .Concat(ProcessIdentity.SessionMembers(ids))
+                .Concat(ProcessIdentity.Descendants(roots.Concat(frozen)))
                 .Where(p => p > 1 && p != self && ProcessIdentity.SessionOf(p) != ownSession)
                 .Distinct().Where(p => !frozen.Contains(p)).ToList();
             if (now.Count == 0) break;

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
 using OcfAgents.Sys;
@@ -105,8 +106,10 @@ public static class MysqlProbe
     {
         var payload = new List<byte>(64);
         var caps = ClientLongPassword | ClientProtocol41 | ClientSecureConnection | ClientPluginAuth;
-        payload.AddRange(BitConverter.GetBytes(caps));          // little-endian on every platform .NET runs the agents on
-        payload.AddRange(BitConverter.GetBytes(16u * 1024 * 1024));
+        var head = new byte[8];
+        BinaryPrimitives.WriteUInt32LittleEndian(head, caps);
+        BinaryPrimitives.WriteUInt32LittleEndian(head.AsSpan(4), 16u * 1024 * 1024); // max packet
+        payload.AddRange(head);
         payload.Add(33);                                         // utf8_general_ci
         payload.AddRange(new byte[23]);
         payload.AddRange(Encoding.UTF8.GetBytes(Native.GetEuid() == 0 ? "root" : Environment.UserName));

@@ -23,37 +23,42 @@ namespace OcfAgents.Sys;
 public static class ErrorText
 {
     // Resource keys we know to be reachable from our agents, in our words. A key not listed is
-    // described by the exception type (below), never printed.
-    private static readonly Dictionary<string, string> Keys = new(StringComparer.Ordinal)
+    // described by the exception type (below), never printed. In a class of its own: Printable
+    // runs on every action (the watchdog's exit reason is made before the action), and the table
+    // is wanted only when something failed.
+    private static class Known
     {
-        ["net_io_writefailure"] = "writing to the connection failed",
-        ["net_io_readfailure"] = "reading from the connection failed",
-        ["net_io_eof"] = "the peer closed the connection",
-        ["net_io_connectionclosed"] = "the peer closed the connection",
-        ["net_frame_read_size"] = "the peer closed the connection during the TLS handshake",
-        ["net_ssl_io_frame"] = "the peer does not speak TLS (unexpected packet in the handshake)",
-        ["net_auth_eof"] = "the peer closed the connection during the TLS handshake",
-        ["net_auth_SSPI"] = "the TLS handshake failed",
-        ["net_auth_alert"] = "the peer rejected the TLS handshake",
-        ["net_ssl_handshake_failed_error"] = "the TLS handshake failed",
-        ["net_auth_remote_certificate_invalid"] = "the peer's certificate is not trusted",
-        ["net_timeout"] = "the operation timed out",
-        ["IO_FileNotFound"] = "no such file",
-        ["IO_FileNotFound_FileName"] = "no such file",
-        ["IO_PathNotFound_NoPathName"] = "no such directory",
-        ["IO_PathNotFound_Path"] = "no such directory",
-        ["IO_FileExists_Name"] = "already exists",
-        ["IO_PathTooLong"] = "path too long",
-        ["IO_PathTooLong_Path"] = "path too long",
-        ["IO_SharingViolation_File"] = "file in use",
-        ["IO_EOF_ReadBeyondEOF"] = "unexpected end of file",
-        ["UnauthorizedAccess_IODenied_Path"] = "permission denied",
-        ["UnauthorizedAccess_IODenied_NoPathName"] = "permission denied",
-        ["Arg_PathIllegal"] = "not a valid path",
-        ["Argument_InvalidPathChars"] = "the path contains a character a path cannot hold",
-        ["Argument_EmptyPath"] = "empty path",
-        ["ObjectDisposed_Generic"] = "used after it was closed",
-    };
+        public static readonly Dictionary<string, string> Keys = new(StringComparer.Ordinal)
+        {
+            ["net_io_writefailure"] = "writing to the connection failed",
+            ["net_io_readfailure"] = "reading from the connection failed",
+            ["net_io_eof"] = "the peer closed the connection",
+            ["net_io_connectionclosed"] = "the peer closed the connection",
+            ["net_frame_read_size"] = "the peer closed the connection during the TLS handshake",
+            ["net_ssl_io_frame"] = "the peer does not speak TLS (unexpected packet in the handshake)",
+            ["net_auth_eof"] = "the peer closed the connection during the TLS handshake",
+            ["net_auth_SSPI"] = "the TLS handshake failed",
+            ["net_auth_alert"] = "the peer rejected the TLS handshake",
+            ["net_ssl_handshake_failed_error"] = "the TLS handshake failed",
+            ["net_auth_remote_certificate_invalid"] = "the peer's certificate is not trusted",
+            ["net_timeout"] = "the operation timed out",
+            ["IO_FileNotFound"] = "no such file",
+            ["IO_FileNotFound_FileName"] = "no such file",
+            ["IO_PathNotFound_NoPathName"] = "no such directory",
+            ["IO_PathNotFound_Path"] = "no such directory",
+            ["IO_FileExists_Name"] = "already exists",
+            ["IO_PathTooLong"] = "path too long",
+            ["IO_PathTooLong_Path"] = "path too long",
+            ["IO_SharingViolation_File"] = "file in use",
+            ["IO_EOF_ReadBeyondEOF"] = "unexpected end of file",
+            ["UnauthorizedAccess_IODenied_Path"] = "permission denied",
+            ["UnauthorizedAccess_IODenied_NoPathName"] = "permission denied",
+            ["Arg_PathIllegal"] = "not a valid path",
+            ["Argument_InvalidPathChars"] = "the path contains a character a path cannot hold",
+            ["Argument_EmptyPath"] = "empty path",
+            ["ObjectDisposed_Generic"] = "used after it was closed",
+        };
+    }
 
     /// <summary>The exception and its causes, in words; control characters escaped.</summary>
     public static string Describe(Exception e)
@@ -86,7 +91,7 @@ public static class ErrorText
         if (e is SocketException se) return se.Message;
         var message = e.Message;
         if (SplitKey(message) is not { } keyed) return message;
-        var words = Keys.TryGetValue(keyed.Key, out var w) ? w : TypeWords(e);
+        var words = Known.Keys.TryGetValue(keyed.Key, out var w) ? w : TypeWords(e);
         if (e is FileNotFoundException { FileName: { Length: > 0 } name } && !keyed.Args.Contains(name)) return $"{words}: {name}";
         return keyed.Args.Length > 0 ? $"{words}: {keyed.Args}" : words;
     }

@@ -81,8 +81,15 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
     /// <summary>Live pids whose process group is <paramref name="pgid"/>.</summary>
     public static List<int> GroupMembers(int pgid) => Matching(pgid, GroupOf);
 
-    /// <summary>Live pids in session <paramref name="sid"/>, whatever their process group.</summary>
-    public static List<int> SessionMembers(int sid) => Matching(sid, SessionOf);
+    /// <summary>Live pids in any of the sessions <paramref name="sids"/>, whatever their process group: one pass over /proc.</summary>
+    public static List<int> SessionMembers(IReadOnlyCollection<int> sids)
+    {
+        var members = new List<int>();
+        if (!sids.Any(sid => sid > 1)) return members;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && sids.Contains(SessionOf(pid)) && Of(pid) is not null) members.Add(pid);
+        return members;
+    }
 
     private static List<int> Matching(int id, Func<int, int> field)
     {
@@ -94,13 +101,16 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
     }
 
     /// <summary>Live pids below <paramref name="pid"/> in the parent tree (children, their children, ...).</summary>
-    public static List<int> Descendants(int pid)
+    public static List<int> Descendants(int pid) => Descendants([pid]);
+
+    /// <summary>Live pids below any of <paramref name="pids"/>: one pass over /proc for them all.</summary>
+    public static List<int> Descendants(IEnumerable<int> pids)
     {
         var parents = new Dictionary<int, int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
             if (int.TryParse(Path.GetFileName(dir), out var p) && ParentOf(p) is var pp and > 0) parents[p] = pp;
         var found = new List<int>();
-        var frontier = new Queue<int>([pid]);
+        var frontier = new Queue<int>(pids);
         while (frontier.TryDequeue(out var parent))
             foreach (var (child, _) in parents.Where(kv => kv.Value == parent))
             {

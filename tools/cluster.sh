@@ -2,7 +2,8 @@
 # A real corosync + Pacemaker cluster of 1 or 2 nodes on this machine, for the end-to-end tests
 # and `make demo` (DESIGN.md §5, "Pacemaker without systemd").
 #
-#   tools/cluster.sh up DIR N        bring up N nodes (node1, node2) with state under DIR
+#   tools/cluster.sh up DIR N        bring up N nodes (node1, node2) with state under DIR; with an
+#                                    unpacked /opt/xcat at DIR/xcat-tree, each node has it on /opt/xcat
 #   tools/cluster.sh run DIR NODE CMD…   run CMD inside NODE (its network, mounts, PIDs, host name)
 #   tools/cluster.sh netns DIR NODE  print NODE's network namespace
 #   tools/cluster.sh crash DIR NODE  kill NODE at once (its PID namespace dies): a node failure
@@ -145,6 +146,24 @@ EOF
       mount -t tmpfs -o mode=1777 node-shm /dev/shm
       mount -t tmpfs -o mode=755 node-run /run
       mkdir -p /run/resource-agents /run/pacemaker /run/crm /run/lock
+      # The real xCAT when the caller unpacked one at DIR/xcat-tree (the demo, the failover
+      # benchmark): xCAT wants its real paths, so /etc, /root, /opt and /var become overlays of the
+      # host directories (what the node changes stays in DIR/nodeN/ov), with the tree on
+      # /opt/xcat, the node name in /etc/hosts and /etc/xCATMN marking a management node. No
+      # systemd runs in a node, but xCAT starts services with systemctl whenever it is on PATH
+      # (and that fails): hidden, xCAT uses the init scripts (service named start), as on a
+      # management node without systemd.
+      if [ -d "$dir/xcat-tree" ]; then
+        for p in etc root opt var; do
+          mkdir -p "$d/ov/$p/upper" "$d/ov/$p/work"
+          mount -t overlay "node-$p" -o "lowerdir=/$p,upperdir=$d/ov/$p/upper,workdir=$d/ov/$p/work" "/$p"
+        done
+        mkdir -p /opt/xcat /var/log/xcat
+        mount --bind "$dir/xcat-tree" /opt/xcat
+        printf "127.0.0.1 localhost\n127.0.0.1 node$n\n" > /etc/hosts
+        : > /etc/xCATMN
+        mount --bind /dev/null /usr/bin/systemctl
+      fi
       mount --bind "$d/corosync-etc" /etc/corosync
       mount --bind "$d/corosync-lib" /var/lib/corosync
       mount --bind "$d/pacemaker-lib" /var/lib/pacemaker

@@ -7,13 +7,15 @@ PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue li
           nfs-kernel-server nfs-ganesha nfs-ganesha-vfs libnfs-utils dbus openssh-server openssh-client rsync rpm man-db
           kmod psmisc iproute2 procps strace
           libio-socket-ssl-perl libxml-simple-perl libxml-parser-perl libdbd-sqlite3-perl libjson-perl
-          libsocket6-perl libio-socket-inet6-perl libdbd-pg-perl libdbd-mysql-perl libexpect-perl libnet-dns-perl libnet-telnet-perl)
+          libsocket6-perl libio-socket-inet6-perl libdbd-pg-perl libdbd-mysql-perl libexpect-perl libnet-dns-perl libnet-telnet-perl
+          bind9 isc-dhcp-server conserver-server)
 # kmod, psmisc: ocf:heartbeat:Filesystem exits 5 (not installed) on every action, probes included,
 # unless modprobe and fuser are on PATH; neither package is pulled in by resource-agents.
 # The perl modules are what the real xcatd 2.19 needs (tests/xcat/xcat-node.sh): XML::Simple needs
 # XML::Parser to parse a request at all (without it every request ends the connection), Socket6
 # and IO::Socket::INET6 make it listen on IPv6 too, DBD::Pg/DBD::mysql serve a PostgreSQL or
-# MariaDB cfgloc, and xCAT's packaging lists Expect, Net::DNS and Net::Telnet.
+# MariaDB cfgloc, and xCAT's packaging lists Expect, Net::DNS and Net::Telnet. bind9, isc-dhcp-server
+# and conserver-server are what the demo's post_start (makedns, makedhcp, makeconservercf) configures.
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,6 +32,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
 # Debian starts the daemons it installs; the tests run their own clusters in namespaces.
-for s in pacemaker corosync pcsd postgresql mariadb nfs-ganesha nfs-server rpcbind ssh; do
+for s in pacemaker corosync pcsd postgresql mariadb nfs-ganesha nfs-server rpcbind ssh named isc-dhcp-server conserver-server; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$s" 2>/dev/null; then systemctl stop "$s" || true; fi
 done

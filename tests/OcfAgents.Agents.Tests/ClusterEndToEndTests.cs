@@ -20,8 +20,21 @@ public sealed class DemoTests
         foreach (var member in new[] { @"xcat_vip\s+\(ocf:heartbeat:IPaddr2\)", @"xcat_shared_fs\s+\(ocf:heartbeat:Filesystem\)", @"xcat_shareddata\s+\(ocf:xcat:shareddata\)", @"xcat_db\s+\(ocf:xcat:xcatdb\)", @"xcat_xcatd\s+\(ocf:xcat:xcatd\)" })
             Assert.Matches(member + @":\s+Started node\d", r.Stdout);
         Assert.Matches(@"inet 10\.99\.\d+\.100/24", r.Stdout);
-        Assert.Matches(@"LISTEN\s+0\s+\d+\s+0\.0\.0\.0:3001", r.Stdout);
         Assert.Contains("the shared /etc/xcat", r.Stdout);
+        if (RealXcat.Tarball is not null)
+        {
+            // xCAT's own client answered by the real xcatd on each node: where it started, where
+            // it moved, and back.
+            var answers = System.Text.RegularExpressions.Regex.Matches(r.Stdout,
+                @"\$ \[(node\d)\] env XCATROOT=/opt/xcat PERL_BADLANG=0 /opt/xcat/bin/lsxcatd -v\n\s+Version 2\.19\.0 \(git commit 7733d16f");
+            Assert.Equal(3, answers.Count);
+            Assert.Equal(2, answers.Select(m => m.Groups[1].Value).Distinct().Count());
+        }
+        else
+        {
+            Assert.Contains("No real xCAT tree", r.Stdout);
+            Assert.Matches(@"LISTEN\s+0\s+\d+\s+0\.0\.0\.0:3001", r.Stdout);
+        }
         // The demo's own namespaces, by the name cluster.sh gives its directory: a namespace left by
         // some other, killed run is not the demo's doing (a CI run once failed on exactly that).
         var script = Path.Combine(Built.RepoRoot, "tools", "cluster.sh");

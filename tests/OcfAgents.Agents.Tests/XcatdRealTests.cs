@@ -165,22 +165,22 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
     }
 
     /// <summary>
-    /// The seed's makedhcp without a DHCP server installed fails as it would on such a node:
-    /// with post_start_failure=warn xcatd stays up and the warning quotes xCAT; with fail the
-    /// start fails naming the command.
+    /// A post_start command xCAT refuses (makeconservercf for a node the tables no longer have)
+    /// fails as it would on such a node: with post_start_failure=warn xcatd stays up and the
+    /// warning quotes xCAT; with fail the start fails naming the command.
     /// </summary>
     [RealXcatFact]
-    public void A_failing_post_start_command_of_the_seed_warns_by_default_and_fails_the_start_when_asked()
+    public void A_failing_post_start_command_warns_by_default_and_fails_the_start_when_asked()
     {
-        var warn = xcat.Agent("start", new() { ["post_start"] = "makedhcp -n" });
+        var warn = xcat.Agent("start", new() { ["post_start"] = "makeconservercf gone01" });
         Assert.True(warn.Code == 0, warn.ToString());
-        Assert.Contains("WARNING: post_start command 'makedhcp -n' ", warn.Stderr);
-        Assert.Contains("The selected DHCP backend 'isc' is not available", warn.Stderr);
+        Assert.Contains("WARNING: post_start command 'makeconservercf gone01' ", warn.Stderr);
+        Assert.Contains("Invalid nodes and/or groups in noderange: gone01", warn.Stderr);
         Assert.Equal(0, xcat.Agent("stop").Code);
 
-        var fail = xcat.Agent("start", new() { ["post_start"] = "makedhcp -n", ["post_start_failure"] = "fail" });
+        var fail = xcat.Agent("start", new() { ["post_start"] = "makeconservercf gone01", ["post_start_failure"] = "fail" });
         Assert.Equal(1, fail.Code);
-        Assert.Contains("makedhcp -n", fail.ExitReason);
+        Assert.Contains("makeconservercf gone01", fail.ExitReason);
     }
 
     /// <summary>

@@ -2,8 +2,9 @@
 """failover-wait.py GROUP where | GROUP NODE TIMEOUT — inside a cluster node.
 
 where: prints the node every member of GROUP is Started on (exit 1 when there is none).
-NODE TIMEOUT: polls crm_mon every 50 ms until every member of GROUP is Started on NODE, none
-is pending and none failed; exit 1 at TIMEOUT seconds, naming what it saw.
+NODE TIMEOUT: polls crm_mon every 50 ms until every member of GROUP is Started on NODE (any:
+on one node, whichever), none is pending and none failed; exit 1 at TIMEOUT seconds, naming what
+it saw. stopped TIMEOUT: the same until no member runs anywhere and none is pending.
 """
 import subprocess, sys, time
 import xml.etree.ElementTree as ET
@@ -34,7 +35,9 @@ target, limit = sys.argv[2], float(sys.argv[3])
 end = time.monotonic() + limit
 while True:
     node, rs = on(group)
-    if node == target:
+    if target == "stopped" and not any(role != "Stopped" or busy for _, role, busy, _ in rs):
+        sys.exit(0)
+    if node is not None and target in (node, "any"):
         sys.exit(0)
     if time.monotonic() > end:
         print(f"{group} not Started on {target} after {limit} s: {rs}", file=sys.stderr)

@@ -162,6 +162,10 @@ EOF
         mount --bind "$dir/xcat-tree" /opt/xcat
         printf "127.0.0.1 localhost\n127.0.0.1 node$n\n" > /etc/hosts
         : > /etc/xCATMN
+        # What the xCAT packages install besides /opt/xcat: a profile entry (the init script reads
+        # it for PATH and XCATROOT) and its init script.
+        printf "XCATROOT=/opt/xcat\nPATH=\$XCATROOT/bin:\$XCATROOT/sbin:\$XCATROOT/share/xcat/tools:\$PATH\nexport XCATROOT PATH\n" > /etc/profile.d/xcat.sh
+        install -m 0755 /opt/xcat/share/xcat/scripts/xcatd /etc/init.d/xcatd
         mount --bind /dev/null /usr/bin/systemctl
       fi
       mount --bind "$d/corosync-etc" /etc/corosync

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Diagnostics;
 using OcfAgents.Agents.Tests.Support;
 
@@ -55,6 +56,8 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         Assert.Equal("Version 2.19.0 (git commit 7733d16f8de0fc36b80638c04a7033931fa13304)", xcat.Exec(["lsxcatd", "-v"]).Stdout.Trim());
         var stop = xcat.Agent("stop");
         Assert.True(stop.Code == 0, stop.ToString());
+        // Idle, xCAT's own shutdown: TERM to the listener alone, as its init script sends it.
+        Assert.True(Regex.IsMatch(stop.Stderr, @"stopping xcatd: SIGTERM to its SSL listener \(pid \d+\)") && !stop.Stderr.Contains("process group"), stop.Stderr);
         Assert.Equal(0, xcat.Agent("stop").Code);
         Assert.Equal(7, xcat.Agent("monitor").Code);
         AssertNothingOfXcatdLeft();
@@ -86,6 +89,8 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         var stop = xcat.Agent("stop", env: Timeout(60_000));
         Assert.True(stop.Code == 0, stop.ToString());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stop took {clock.Elapsed}");
+        // The listener alone would wait for the request without limit: its process group.
+        Assert.True(Regex.IsMatch(stop.Stderr, $@"stopping xcatd with 1 request\(s\) in flight \(\d+ '{LongRequest}'\): SIGTERM to its SSL listener's process group"), stop.Stderr);
         AssertNothingOfXcatdLeft();
         Assert.True(client.WaitForExit(TimeSpan.FromSeconds(30)), "the client still waits for an xcatd that is gone");
     }

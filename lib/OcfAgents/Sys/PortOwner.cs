@@ -27,8 +27,8 @@ public static class PortOwner
             .Select(d => int.TryParse(Path.GetFileName(d), out var p) ? p : 0).Where(p => p > 0);
         foreach (var pid in candidates)
         {
-            IEnumerable<string> fds;
-            try { fds = Directory.EnumerateFiles($"/proc/{pid}/fd").ToList(); }
+            List<string> fds;
+            try { fds = Descriptors(pid); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
             foreach (var fd in fds)
             {
@@ -42,6 +42,10 @@ public static class PortOwner
         }
         return pids;
     }
+
+    /// <summary>/proc/PID/fd/N for each open descriptor, in the kernel's (numeric) order.</summary>
+    private static List<string> Descriptors(int pid) =>
+        Native.DirectoryNames($"/proc/{pid}/fd").Select(n => $"/proc/{pid}/fd/{n}").ToList();
 
     private static HashSet<string> ListeningInodes(int port)
     {

@@ -1,6 +1,6 @@
 #!/bin/bash
 # make bench — one hyperfine run, our agents against the matching heartbeat agents, on this
-# machine, in the same run; medians and ratios go to bench/RESULTS.md (DESIGN.md §8).
+# machine, in the same run; medians and ratios go to bench/RESULTS.md (docs/ARCHITECTURE.md §6).
 #   shareddata monitor (5 links active)  vs  ocf:heartbeat:symlink monitor (1 link active)
 #   shareddata meta-data                 vs  ocf:heartbeat:symlink meta-data
 #   … then fencing, xcatdb, xcatd, nfs4replica, and the failover of scenario 1 (bench/failover.sh)
@@ -84,7 +84,7 @@ PY
 "$symlink" stop 2>/dev/null
 
 # ---- fencing: fence_ipmi against fence_ipmilan and ipmitool, all on the same ipmi_sim -------------
-# The simulator as in tests/…/Support/IpmiSim.cs (DESIGN.md §5): loopback UDP, power in a state file.
+# The simulator as in tests/…/Support/IpmiSim.cs: loopback UDP, power in a state file.
 # Its chassis script reads the state with the shell's own `read`, not cat: every Get Chassis Status
 # runs it, and an exec costs ~2 ms on this machine — simulator time that both sides would pay.
 sim="$work/ipmisim"; mkdir -p "$sim/state"; echo 1 > "$sim/state/power"

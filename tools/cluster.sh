@@ -1,6 +1,6 @@
 #!/bin/bash
 # A real corosync + Pacemaker cluster of 1 or 2 nodes on this machine, for the end-to-end tests
-# and `make demo` (DESIGN.md §5, "Pacemaker without systemd").
+# and `make demo` (docs/ARCHITECTURE.md §4).
 #
 #   tools/cluster.sh up DIR N        bring up N nodes (node1, node2) with state under DIR; with an
 #                                    unpacked /opt/xcat at DIR/xcat-tree, each node has it on /opt/xcat

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Installs the Debian packages the tests, demo and benchmarks run for real (DESIGN.md §5).
+# Installs the Debian packages the tests, demo and benchmarks run for real (docs/ARCHITECTURE.md §4).
 # As root: apt-get update + install of whatever is missing. Otherwise: names them and fails.
 set -euo pipefail
 PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue libxml2-utils hyperfine util-linux python3

@@ -169,8 +169,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     public OcfResult Export(Deadline deadline)
     {
         var path = PathText.Real(config.Directory)!;
-        StateDirectory.Ensure(config.StateDir);
-        AtomicFs.WriteFileAtomic(RecordFile, Encoding.UTF8.GetBytes(path + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        StateDirectory.WriteRecord(RecordFile, path);
         CrashPoint.Here("recorded the path");
         var options = string.Join(',', Wanted(path));
         var r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-o", options, $"{config.ClientSpec}:{path}"]), deadline);

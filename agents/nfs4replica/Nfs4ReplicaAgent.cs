@@ -86,9 +86,9 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
     public static readonly Parameter<bool> SyncDelete = Param.Boolean("sync_delete", "Delete on the partner what is gone here",
         "rsync --delete: files removed here are removed on the partner too. Off by default: nothing on the partner is deleted.", false);
 
-    public static readonly Parameter<string> StateDir = Param.AbsolutePath("state_dir", "Where this node's state is recorded",
+    public static readonly Parameter<string> StateDir = Param.StateDir("nfs4replica",
         "A directory on tmpfs: the real path exported at start, so that stop unexports it even when the directory " +
-        "(or the link to it) has gone.", @default: "/run/ocf-nfs4replica");
+        "(or the link to it) has gone.");
 
     public override string Name => "nfs4replica";
     public override string ShortDesc => "NFSv4 export that advertises its replica on the partner service node";

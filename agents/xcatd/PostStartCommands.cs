@@ -47,8 +47,7 @@ public sealed class PostStartCommands(XcatdConfig config, Log log, string? insta
             log.Warn(reason + " (post_start_failure=warn: xcatd stays up)");
             failures.Add(line);
         }
-        StateDirectory.Ensure(config.StateDir);
-        AtomicFs.WriteFileAtomic(marker, Encoding.UTF8.GetBytes(listener + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        StateDirectory.WriteRecord(marker, listener.ToString());
         log.Info($"post_start: {config.PostStart.Count - failures.Count} of {config.PostStart.Count} commands succeeded");
         return OcfResult.Success;
     }

@@ -82,9 +82,9 @@ public sealed class XcatdAgent : ResourceAgent<XcatdConfig>
         "xcatd's stdout and stderr are appended here (its own log goes to syslog and /var/log/xcat).",
         @default: "/var/log/xcatd.console.log");
 
-    public static readonly Parameter<string> StateDir = Param.AbsolutePath("state_dir", "Where this node's state is recorded",
+    public static readonly Parameter<string> StateDir = Param.StateDir("xcatd",
         "A directory on tmpfs: the identity of the launcher and the listener this agent started, and which listener " +
-        "the post_start commands already ran for.", @default: "/run/ocf-xcatd");
+        "the post_start commands already ran for.");
 
     public override string Name => "xcatd";
     public override string ShortDesc => "The xCAT daemon, checked over its own TLS protocol";

@@ -99,8 +99,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     private void Record(string file, int pid)
     {
         if (ProcessIdentity.Of(pid) is not { } id) return;
-        StateDirectory.Ensure(config.StateDir);
-        AtomicFs.WriteFileAtomic(file, Encoding.UTF8.GetBytes(id + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        StateDirectory.WriteRecord(file, id.ToString());
     }
 
     /// <summary>The sessions recorded at start (the listener's and the launcher's).</summary>
@@ -295,7 +294,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     {
         Record(ListenerFile, listener.Pid);
         var sessions = new[] { ProcessIdentity.SessionOf(listener.Pid), launcherSession }.Where(sid => sid > 1).Distinct();
-        AtomicFs.WriteFileAtomic(SessionsFile, Encoding.UTF8.GetBytes(string.Join(' ', sessions) + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        StateDirectory.WriteRecord(SessionsFile, string.Join(' ', sessions));
         CrashPoint.Here("recorded the listener");
         Forget(LauncherFile);
         log.Info($"xcatd's SSL listener (pid {listener.Pid}) holds port {config.Port}");

@@ -115,8 +115,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     private void Record(int pid)
     {
         if (ProcessIdentity.Of(pid) is not { } id) return;
-        StateDirectory.Ensure(config.StateDir);
-        AtomicFs.WriteFileAtomic(IdentityFile, Encoding.UTF8.GetBytes(id + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        StateDirectory.WriteRecord(IdentityFile, id.ToString());
     }
 
     // ---- actions -------------------------------------------------------------------------------

@@ -52,8 +52,7 @@ public sealed class SqliteTables(XcatDbConfig config, Log log, string instance) 
     public OcfResult Start(Deadline deadline)
     {
         if (Preflight() is { IsSuccess: false } bad) return bad;
-        StateDirectory.Ensure(config.StateDir);
-        AtomicFs.WriteFileAtomic(Record, System.Text.Encoding.UTF8.GetBytes(Site + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        StateDirectory.WriteRecord(Record, Site);
         log.Info($"SQLite tables in {config.SqliteDir} active");
         return OcfResult.Success;
     }

@@ -72,10 +72,9 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
     public static readonly Parameter<string> LogFile = Param.AbsolutePath("logfile", "Server log",
         "The server's stdout and stderr are appended here.", @default: "/var/log/xcatdb.log");
 
-    public static readonly Parameter<string> StateDir = Param.AbsolutePath("state_dir", "Where this node's state is recorded",
+    public static readonly Parameter<string> StateDir = Param.StateDir("xcatdb",
         "A directory on tmpfs (gone after a reboot): the identity (pid, start time) of the server start launched, so that " +
-        "stop finds it even when the data directory has vanished; for SQLite, which has no server, the activation.",
-        @default: "/run/ocf-xcatdb");
+        "stop finds it even when the data directory has vanished; for SQLite, which has no server, the activation.");
 
     public override string Name => "xcatdb";
     public override string ShortDesc => "xCAT's database (SQLite, PostgreSQL or MariaDB), checked against cfgloc";

@@ -1,5 +1,5 @@
 using System.Text;
-using OcfAgents.Ocf;
+using OcfAgents.Text;
 
 namespace OcfAgents.Fencing;
 
@@ -14,9 +14,9 @@ public static class FenceDocs
     {
         var sb = new StringBuilder(8192);
         sb.Append("<?xml version=\"1.0\" ?>\n");
-        sb.Append("<resource-agent name=\"").Append(MetaData.Escape(device.AgentName)).Append("\" shortdesc=\"").Append(MetaData.Escape(device.ShortDesc)).Append("\" >\n");
-        sb.Append("<longdesc>").Append(MetaData.EscapeText(device.LongDesc)).Append("</longdesc>\n");
-        sb.Append("<vendor-url>").Append(MetaData.EscapeText(device.VendorUrl)).Append("</vendor-url>\n");
+        sb.Append("<resource-agent name=\"").Append(Markup.XmlAttribute(device.AgentName)).Append("\" shortdesc=\"").Append(Markup.XmlAttribute(device.ShortDesc)).Append("\" >\n");
+        sb.Append("<longdesc>").Append(Markup.XmlText(device.LongDesc)).Append("</longdesc>\n");
+        sb.Append("<vendor-url>").Append(Markup.XmlText(device.VendorUrl)).Append("</vendor-url>\n");
         sb.Append("<parameters>\n");
         foreach (var p in FenceHost.AllParameters(device))
         {
@@ -33,18 +33,18 @@ public static class FenceDocs
     private static void Parameter(StringBuilder sb, FenceParameter p, string name, string extra)
     {
         sb.Append("\t<parameter name=\"").Append(name).Append("\" unique=\"0\" required=\"").Append(p.Required ? '1' : '0').Append('"').Append(extra).Append(">\n");
-        sb.Append("\t\t<getopt mixed=\"").Append(MetaData.Escape(p.Getopt)).Append("\" />\n");
+        sb.Append("\t\t<getopt mixed=\"").Append(Markup.XmlAttribute(p.Getopt)).Append("\" />\n");
         var type = p.Kind switch { FenceKind.Integer => "integer", FenceKind.Boolean => "boolean", FenceKind.Select => "select", FenceKind.Seconds => "second", _ => "string" };
         sb.Append("\t\t<content type=\"").Append(type).Append('"');
-        if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(MetaData.Escape(p.Default)).Append('"');
+        if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(Markup.XmlAttribute(p.Default)).Append('"');
         if (p.Kind == FenceKind.Select)
         {
             sb.Append(" >\n");
-            foreach (var c in p.Choices) sb.Append("\t\t\t<option value=\"").Append(MetaData.Escape(c)).Append("\" />\n");
+            foreach (var c in p.Choices) sb.Append("\t\t\t<option value=\"").Append(Markup.XmlAttribute(c)).Append("\" />\n");
             sb.Append("\t\t</content>\n");
         }
         else sb.Append(" />\n");
-        sb.Append("\t\t<shortdesc lang=\"en\">").Append(MetaData.EscapeText(p.ShortDesc)).Append("</shortdesc>\n\t</parameter>\n");
+        sb.Append("\t\t<shortdesc lang=\"en\">").Append(Markup.XmlText(p.ShortDesc)).Append("</shortdesc>\n\t</parameter>\n");
     }
 
     public static string ExternalXml(FenceDevice device)
@@ -55,9 +55,9 @@ public static class FenceDocs
         {
             sb.Append("<parameter name=\"").Append(p.Name).Append("\" unique=\"").Append(p.Unique ? '1' : '0')
               .Append("\" required=\"").Append(p.Required ? '1' : '0').Append("\">\n<content type=\"string\"");
-            if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(MetaData.Escape(p.Default)).Append('"');
-            sb.Append(" />\n<shortdesc lang=\"en\">\n").Append(MetaData.EscapeText(p.ShortDesc)).Append("\n</shortdesc>\n")
-              .Append("<longdesc lang=\"en\">\n").Append(MetaData.EscapeText(p.LongDesc)).Append("\n</longdesc>\n</parameter>\n");
+            if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(Markup.XmlAttribute(p.Default)).Append('"');
+            sb.Append(" />\n<shortdesc lang=\"en\">\n").Append(Markup.XmlText(p.ShortDesc)).Append("\n</shortdesc>\n")
+              .Append("<longdesc lang=\"en\">\n").Append(Markup.XmlText(p.LongDesc)).Append("\n</longdesc>\n</parameter>\n");
         }
         sb.Append("</parameters>\n");
         return sb.ToString();
@@ -65,7 +65,7 @@ public static class FenceDocs
 
     public static string ManPage(FenceDevice device)
     {
-        static string Esc(string s) => s.Replace("\\", "\\\\").Replace("-", "\\-").Replace("\n.", "\n\\&.");
+        static string Esc(string s) => Markup.Roff(s);
         var sb = new StringBuilder();
         sb.Append(".TH ").Append(device.AgentName.ToUpperInvariant()).Append(" 8 \"\" \"OcfAgents ").Append(BuildInfo.Version).Append("\" \"Fence agents\"\n");
         sb.Append(".SH NAME\n").Append(Esc(device.AgentName)).Append(" \\- ").Append(Esc(device.ShortDesc)).Append('\n');

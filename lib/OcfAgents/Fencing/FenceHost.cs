@@ -54,7 +54,7 @@ public static class FenceHost
         var stderr = new FdWriter(2, autoFlush: true);
         try
         {
-            var env = Ocf.OcfHost.ReadEnvironment();
+            var env = new ProcessEnvironment();
             var programName = Path.GetFileName(Environment.GetCommandLineArgs().FirstOrDefault() ?? device.AgentName);
             var external = programName.StartsWith("xcat-", StringComparison.Ordinal)
                 || (args.Length > 0 && ExternalOnlyOps.Contains(args[0], StringComparer.Ordinal));

@@ -1,4 +1,5 @@
 using System.Text;
+using OcfAgents.Text;
 
 namespace OcfAgents.Ocf;
 
@@ -56,5 +57,5 @@ public static class ManPage
         return sb.ToString();
     }
 
-    private static string Esc(string s) => s.Replace("\\", "\\\\").Replace("\n.", "\n\\&.").Replace("-", "\\-");
+    private static string Esc(string s) => Markup.Roff(s);
 }

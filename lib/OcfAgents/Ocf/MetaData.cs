@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OcfAgents.Text;
 
 namespace OcfAgents.Ocf;
 
@@ -22,22 +23,22 @@ public static class MetaData
     {
         var sb = new StringBuilder(4096);
         sb.Append("<?xml version=\"1.0\"?>\n").Append(Doctype);
-        sb.Append("<resource-agent name=\"").Append(Escape(agent.Name)).Append("\" version=\"").Append(Escape(agent.Version)).Append("\">\n");
+        sb.Append("<resource-agent name=\"").Append(Markup.XmlAttribute(agent.Name)).Append("\" version=\"").Append(Markup.XmlAttribute(agent.Version)).Append("\">\n");
         sb.Append("<version>1.1</version>\n");
-        sb.Append("<longdesc lang=\"en\">\n").Append(EscapeText(agent.LongDesc)).Append("\n</longdesc>\n");
-        sb.Append("<shortdesc lang=\"en\">").Append(EscapeText(agent.ShortDesc)).Append("</shortdesc>\n");
+        sb.Append("<longdesc lang=\"en\">\n").Append(Markup.XmlText(agent.LongDesc)).Append("\n</longdesc>\n");
+        sb.Append("<shortdesc lang=\"en\">").Append(Markup.XmlText(agent.ShortDesc)).Append("</shortdesc>\n");
         sb.Append("<parameters>\n");
         foreach (var p in agent.Parameters)
         {
-            sb.Append("<parameter name=\"").Append(Escape(p.Name)).Append('"')
+            sb.Append("<parameter name=\"").Append(Markup.XmlAttribute(p.Name)).Append('"')
               .Append(" unique=\"").Append(p.Unique ? '1' : '0').Append('"')
               .Append(" required=\"").Append(p.Required ? '1' : '0').Append('"');
             if (p.Reloadable) sb.Append(" reloadable=\"1\"");
             sb.Append(">\n");
-            sb.Append("<longdesc lang=\"en\">\n").Append(EscapeText(p.LongDesc)).Append("\n</longdesc>\n");
-            sb.Append("<shortdesc lang=\"en\">").Append(EscapeText(p.ShortDesc)).Append("</shortdesc>\n");
+            sb.Append("<longdesc lang=\"en\">\n").Append(Markup.XmlText(p.LongDesc)).Append("\n</longdesc>\n");
+            sb.Append("<shortdesc lang=\"en\">").Append(Markup.XmlText(p.ShortDesc)).Append("</shortdesc>\n");
             sb.Append("<content type=\"").Append(TypeName(p.Type)).Append('"');
-            if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(Escape(p.Default)).Append('"');
+            if (p.Default is not null && !p.Secret) sb.Append(" default=\"").Append(Markup.XmlAttribute(p.Default)).Append('"');
             sb.Append(" />\n</parameter>\n");
         }
         sb.Append("</parameters>\n<actions>\n");
@@ -80,15 +81,4 @@ public static class MetaData
     };
 
     internal static string Seconds(TimeSpan t) => ((long)Math.Ceiling(t.TotalSeconds)).ToString(CultureInfo.InvariantCulture) + "s";
-
-    /// <summary>Element text: only &amp; and &lt; must be escaped (and &gt; for "]]>"); quotes stay readable.</summary>
-    public static string EscapeText(string s) =>
-        s.AsSpan().IndexOfAny("&<>") < 0 ? s : s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
-
-    /// <summary>Attribute values in double quotes.</summary>
-    public static string Escape(string s)
-    {
-        if (s.AsSpan().IndexOfAny("&<>\"'") < 0) return s;
-        return s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&apos;");
-    }
 }

@@ -1,6 +1,6 @@
 namespace OcfAgents.Ocf;
 
-/// <summary>OCF exit codes (DESIGN.md §3). 189–199 are reserved and never returned.</summary>
+/// <summary>OCF exit codes (docs/ARCHITECTURE.md §2). 189–199 are reserved and never returned.</summary>
 public enum OcfExit
 {
     Success = 0,

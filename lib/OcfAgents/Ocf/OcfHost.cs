@@ -18,7 +18,7 @@ public sealed record HostOptions
 
 /// <summary>
 /// The OCF contract, once, for every agent. Invocation is `AGENT ACTION [ignored…]` with the
-/// parameters in OCF_RESKEY_* (DESIGN.md §3).
+/// parameters in OCF_RESKEY_* (docs/ARCHITECTURE.md §2).
 ///
 /// How a configuration that does not validate is answered, per action:
 ///
@@ -56,7 +56,7 @@ public static class OcfHost
             // terminal signal handling and starts a thread, a measurable share of every monitor.
             var stdout = new FdWriter(1, autoFlush: false);
             var stderr = new FdWriter(2, autoFlush: true);
-            var code = Run(agent, args, ReadEnvironment(), stdout, stderr, options ?? new HostOptions());
+            var code = Run(agent, args, new ProcessEnvironment(), stdout, stderr, options ?? new HostOptions());
             stdout.Flush();
             return code;
         }
@@ -67,9 +67,6 @@ public static class OcfHost
             return (int)OcfExit.Generic;
         }
     }
-
-    /// <summary>The process environment, looked up by name when asked (see <see cref="ProcessEnvironment"/>).</summary>
-    public static IReadOnlyDictionary<string, string> ReadEnvironment() => new ProcessEnvironment();
 
     public static int Run<TConfig>(ResourceAgent<TConfig> agent, string[] args,
         IReadOnlyDictionary<string, string> env, TextWriter stdout, TextWriter stderr, HostOptions options)

@@ -108,6 +108,14 @@ public static class Param
             Required = required, Unique = unique,
         };
 
+    /// <summary>
+    /// state_dir, the same for every agent that records something between actions: a directory on
+    /// tmpfs (/run/ocf-AGENT by default), which the agent creates 0700 and refuses unless it is its
+    /// own (Sys.StateDirectory). <paramref name="longDesc"/> says what this agent records there.
+    /// </summary>
+    public static Parameter<string> StateDir(string agent, string longDesc) =>
+        AbsolutePath("state_dir", "Where this node's state is recorded", longDesc, @default: $"/run/ocf-{agent}");
+
     /// <summary>A whitespace-separated list of absolute paths.</summary>
     public static Parameter<string[]> PathList(string name, string shortDesc, string longDesc,
         string? @default = null, bool required = false, bool unique = false) =>

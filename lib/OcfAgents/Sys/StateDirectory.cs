@@ -42,6 +42,18 @@ public static class StateDirectory
         return path;
     }
 
+    /// <summary>
+    /// Records <paramref name="text"/> (newline added) in <paramref name="path"/>, a file directly
+    /// in a state directory, which is ensured and verified first: written to a temporary file,
+    /// fsynced and renamed over the old record (0600), so that a SIGKILL at any point leaves the
+    /// old record or the new one, never a part.
+    /// </summary>
+    public static void WriteRecord(string path, string text)
+    {
+        Ensure(Path.GetDirectoryName(path)!);
+        AtomicFs.WriteFileAtomic(path, Encoding.UTF8.GetBytes(text + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
     /// <summary>Throws <see cref="UnsafeDirectoryException"/> unless <paramref name="path"/> is a directory of ours, mode 0700 or stricter.</summary>
     public static unsafe void Verify(string path)
     {

@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using OcfAgents.Sys;
 using OcfAgents.Xml;
+using OcfAgents.Text;
 
 namespace OcfAgents.Xcat;
 
@@ -142,8 +143,8 @@ public static class XcatdClient
     public static string BuildRequest(string command, IReadOnlyList<string> args)
     {
         var text = new StringBuilder("<xcatrequest>\n");
-        text.Append("  <command>").Append(XmlLexer.Escape(command)).Append("</command>\n");
-        foreach (var arg in args) text.Append("  <arg>").Append(XmlLexer.Escape(arg)).Append("</arg>\n");
+        text.Append("  <command>").Append(Markup.XmlAttribute(command)).Append("</command>\n");
+        foreach (var arg in args) text.Append("  <arg>").Append(Markup.XmlAttribute(arg)).Append("</arg>\n");
         text.Append("  <clienttype>cli</clienttype>\n");
         return text.Append("</xcatrequest>\n").ToString();
     }

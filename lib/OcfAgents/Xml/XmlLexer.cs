@@ -192,8 +192,4 @@ public static class XmlLexer
             : int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out code);
         return ok && code is > 0 and <= 0x10FFFF and not (>= 0xD800 and <= 0xDFFF);
     }
-
-    /// <summary>Escapes a value for a double-quoted attribute.</summary>
-    public static string Escape(string value) =>
-        value.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&apos;");
 }

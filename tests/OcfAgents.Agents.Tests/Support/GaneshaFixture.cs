@@ -4,8 +4,7 @@ namespace OcfAgents.Agents.Tests.Support;
 
 /// <summary>
 /// A real NFS-Ganesha 4.3 (ganesha.nfsd -F, NFSv4 only, TCP on a free loopback port) on a private
-/// D-Bus "system" bus (dbus-daemon with its own config, unix socket in a temp dir), as DESIGN.md §5
-/// describes. Readiness: the export manager answers ShowExports on the bus. Stopped by PID.
+/// D-Bus "system" bus (dbus-daemon with its own config, unix socket in a temp dir). Readiness: the export manager answers ShowExports on the bus. Stopped by PID.
 /// </summary>
 public sealed class GaneshaFixture : IDisposable
 {

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace OcfAgents.Agents.Tests.Support;
 
 /// <summary>
-/// A real BMC simulator: OpenIPMI's ipmi_sim on a loopback UDP port (DESIGN.md §5 recipe), with
+/// A real BMC simulator: OpenIPMI's ipmi_sim on a loopback UDP port (docs/ARCHITECTURE.md §4), with
 /// the chassis power kept in a state file by a chassis_control script. Users: "admin"/"secret"
 /// (administrator) and "oper"/"operpass" (operator). ipmi_sim speaks IPMI 1.5 (MD5, straight
 /// password) and RMCP+ cipher suites 0–3 and 6, never 17.

@@ -8,6 +8,7 @@ using System.Text;
 using OcfAgents.Logging;
 using OcfAgents.Sys;
 using OcfAgents.Xml;
+using OcfAgents.Text;
 
 namespace OcfAgents.Fencing.Ribcl;
 
@@ -110,13 +111,13 @@ public sealed class RibclClient(RibclTarget target, Deadline deadline, Log log)
         // The password is spliced in as bytes so it never exists as a .NET string we could log.
         var head = Encoding.UTF8.GetBytes(
             "<?xml version=\"1.0\"?>\r\n" +
-            $"<RIBCL VERSION=\"{XmlLexer.Escape(target.Version)}\">\r\n" +
-            $"<LOGIN USER_LOGIN=\"{XmlLexer.Escape(target.User)}\" PASSWORD=\"");
+            $"<RIBCL VERSION=\"{Markup.XmlAttribute(target.Version)}\">\r\n" +
+            $"<LOGIN USER_LOGIN=\"{Markup.XmlAttribute(target.User)}\" PASSWORD=\"");
         var password = EscapePassword(target.Password);
         var tail = Encoding.UTF8.GetBytes(
             "\">\r\n" +
             $"<{section} MODE=\"{mode}\">\r\n" +
-            $"<{command}{string.Concat(attributes.Select(a => $" {a.Name}=\"{XmlLexer.Escape(a.Value)}\""))}/>\r\n" +
+            $"<{command}{string.Concat(attributes.Select(a => $" {a.Name}=\"{Markup.XmlAttribute(a.Value)}\""))}/>\r\n" +
             $"</{section}>\r\n" +
             "</LOGIN>\r\n" +
             "</RIBCL>\r\n");

@@ -63,6 +63,34 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         AssertNothingOfXcatdLeft();
     }
 
+    /// <summary>
+    /// xcatd is one static executable with OpenSSL linked in (agents/xcatd/xcatd.csproj): no
+    /// program interpreter, and against the real xcatd no action — meta-data, validate-all,
+    /// monitor at depth 0 and at depth 10 over TLS, stop — opens a shared object. (start is left
+    /// out: it runs xcatd, Perl, which loads its own.)
+    /// </summary>
+    [RealXcatFact]
+    public void Xcatd_is_one_static_executable_that_loads_no_shared_library_in_any_action_against_the_real_xcatd()
+    {
+        var binary = Built.Release("xcatd");
+        var headers = Run.Command(["readelf", "--program-headers", "--wide", binary]);
+        Assert.True(headers.Code == 0, headers.ToString());
+        Assert.DoesNotContain("INTERP", headers.Stdout);
+        Assert.DoesNotContain("DYNAMIC", headers.Stdout);
+
+        Assert.Equal(0, xcat.Agent("start").Code);
+        foreach (var (action, depth, i) in new[] { ("meta-data", "0", 0), ("validate-all", "0", 1), ("monitor", "0", 2), ("monitor", "10", 3), ("stop", "0", 4) })
+        {
+            var trace = Path.Combine(xcat.Dir, $"strace.{i}");
+            var r = xcat.Exec(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", trace,
+                "-E", "OCF_ROOT=/usr/lib/ocf", "-E", "OCF_RESOURCE_INSTANCE=xcatd", "-E", $"OCF_CHECK_LEVEL={depth}", binary, action]);
+            Assert.True(r.Code == 0, $"{action} (depth {depth}): {r}");
+            var opened = File.ReadAllLines(trace).Where(l => l.Contains(".so", StringComparison.Ordinal)).ToList();
+            Assert.True(opened.Count == 0, $"{action} (depth {depth}) opened: {string.Join("\n", opened)}");
+        }
+        AssertNothingOfXcatdLeft();
+    }
+
     [RealXcatFact]
     public void Migrate_to_then_migrate_from_hands_the_real_xcatd_over()
     {

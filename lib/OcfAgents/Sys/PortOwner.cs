@@ -43,9 +43,17 @@ public static class PortOwner
         return pids;
     }
 
-    /// <summary>/proc/PID/fd/N for each open descriptor, in the kernel's (numeric) order.</summary>
-    private static List<string> Descriptors(int pid) =>
-        Native.DirectoryNames($"/proc/{pid}/fd").Select(n => $"/proc/{pid}/fd/{n}").ToList();
+    /// <summary>
+    /// /proc/PID/fd/N for each open descriptor, newest (highest) first: a server opens its
+    /// listening socket after it has loaded what it needs (xcatd holds ~85 module and table files
+    /// below it), and the scan stops at the first match.
+    /// </summary>
+    private static List<string> Descriptors(int pid)
+    {
+        var names = Native.DirectoryNames($"/proc/{pid}/fd");
+        names.Reverse();
+        return names.Select(n => $"/proc/{pid}/fd/{n}").ToList();
+    }
 
     private static HashSet<string> ListeningInodes(int port)
     {

@@ -1,3 +1,4 @@
+using OcfAgents.TestSupport;
 using OcfAgents.Fencing.Ipmi;
 
 namespace OcfAgents.Tests;
@@ -13,7 +14,7 @@ public class IpmiWireFuzzTests
 
     private static byte[][] Seeds()
     {
-        var msg = IpmiMessage.BuildResponse(IpmiCommand.NetFnChassis, IpmiCommand.GetChassisStatus, 5, 0, [0x01, 0x00, 0x00, 0x00]);
+        var msg = IpmiBmcSide.BuildResponse(IpmiCommand.NetFnChassis, IpmiCommand.GetChassisStatus, 5, 0, [0x01, 0x00, 0x00, 0x00]);
         return
         [
             Rmcp.V15(AuthType.None, 0, 0, [], msg),
@@ -34,7 +35,7 @@ public class IpmiWireFuzzTests
         Try(() => Rmcp.ParseV20(packet, 12));
         Try(() => Rmcp.ParseV20(packet, 16));
         Try(() => IpmiMessage.ParseResponse(packet));
-        Try(() => IpmiMessage.ParseRequest(packet));
+        Try(() => IpmiBmcSide.ParseRequest(packet));
         Try(() => Keys.Decrypt(packet));
         Try(() => CipherSuiteRecords.Ids(packet));
         Try(() =>
@@ -76,7 +77,7 @@ public class IpmiWireFuzzTests
     [Fact]
     public void A_valid_session_packet_round_trips_and_a_flipped_bit_fails_the_integrity_check()
     {
-        var msg = IpmiMessage.BuildResponse(IpmiCommand.NetFnChassis, IpmiCommand.GetChassisStatus, 5, 0, [0x01, 0x00, 0x00, 0x00]);
+        var msg = IpmiBmcSide.BuildResponse(IpmiCommand.NetFnChassis, IpmiCommand.GetChassisStatus, 5, 0, [0x01, 0x00, 0x00, 0x00]);
         var packet = Rmcp.V20(PayloadType.Ipmi, true, 9, 3, Keys.Encrypt(msg), b => Keys.AuthCode(b));
         var parsed = Rmcp.ParseV20(packet, 12);
         Assert.Equal(Keys.AuthCode(packet.AsSpan(4, parsed.IntegrityEnd - 4)), parsed.AuthCode);

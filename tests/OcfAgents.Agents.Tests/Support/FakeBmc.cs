@@ -1,3 +1,4 @@
+using OcfAgents.TestSupport;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -128,8 +129,8 @@ public sealed class FakeBmc : IDisposable
 
     private byte[]? Sessionless(byte[] message)
     {
-        var rq = IpmiMessage.ParseRequest(message);
-        byte[] Reply(byte cc, params byte[] data) => IpmiMessage.BuildResponse(rq.NetFn, rq.Cmd, rq.RqSeq, cc, data);
+        var rq = IpmiBmcSide.ParseRequest(message);
+        byte[] Reply(byte cc, params byte[] data) => IpmiBmcSide.BuildResponse(rq.NetFn, rq.Cmd, rq.RqSeq, cc, data);
         return (rq.NetFn, rq.Cmd) switch
         {
             // channel 1 | auth types: bit 7 = IPMI v2.0 extended data | status | ext caps: bit 1 = IPMI v2.0 | OEM id(3) | OEM aux
@@ -205,7 +206,7 @@ public sealed class FakeBmc : IDisposable
         if (!CryptographicOperations.FixedTimeEquals(keys.AuthCode(packet.AsSpan(4, head.IntegrityEnd - 4)), head.AuthCode)) return null;
         if (Fault == BmcFault.StallInSession) return null;
         if (Fault == BmcFault.GarbleInSession) return [0x06, 0x00, 0xFF, 0x07, 0x06, 0xC0, .. RandomNumberGenerator.GetBytes(40)];
-        var rq = IpmiMessage.ParseRequest(keys.Decrypt(head.Payload));
+        var rq = IpmiBmcSide.ParseRequest(keys.Decrypt(head.Payload));
         byte[] data = [];
         byte cc = 0;
         switch (rq.NetFn, rq.Cmd)
@@ -232,7 +233,7 @@ public sealed class FakeBmc : IDisposable
                 cc = 0xC1;
                 break;
         }
-        var response = IpmiMessage.BuildResponse(rq.NetFn, rq.Cmd, rq.RqSeq, cc, data);
+        var response = IpmiBmcSide.BuildResponse(rq.NetFn, rq.Cmd, rq.RqSeq, cc, data);
         return Rmcp.V20(PayloadType.Ipmi, true, s.ConsoleId, ++s.OutSeq, keys.Encrypt(response), b => keys.AuthCode(b));
     }
 

@@ -46,32 +46,6 @@ public static class IpmiMessage
         return new Response((byte)(m[1] >> 2), (byte)(m[4] >> 2), m[5], m[6], m[7..^1].ToArray());
     }
 
-    /// <summary>The response side, for fixtures that play a BMC.</summary>
-    public static byte[] BuildResponse(byte netFn, byte cmd, byte rqSeq, byte completionCode, ReadOnlySpan<byte> data)
-    {
-        var m = new byte[8 + data.Length];
-        m[0] = RemoteConsoleSwid;
-        m[1] = (byte)(((netFn | 1) << 2));
-        m[2] = Checksum(m.AsSpan(0, 2));
-        m[3] = BmcAddress;
-        m[4] = (byte)(rqSeq << 2);
-        m[5] = cmd;
-        m[6] = completionCode;
-        data.CopyTo(m.AsSpan(7));
-        m[^1] = Checksum(m.AsSpan(3, m.Length - 4));
-        return m;
-    }
-
-    /// <summary>A request's fields (fixture side).</summary>
-    public readonly record struct IncomingRequest(byte NetFn, byte RqSeq, byte Cmd, byte[] Data);
-
-    public static IncomingRequest ParseRequest(ReadOnlySpan<byte> m)
-    {
-        if (m.Length < 7) throw new IpmiProtocolException($"IPMI request of {m.Length} bytes is shorter than the 7-byte minimum");
-        if (Checksum(m[..2]) != m[2] || Checksum(m[3..^1]) != m[^1]) throw new IpmiProtocolException("IPMI request checksum is wrong");
-        return new IncomingRequest((byte)(m[1] >> 2), (byte)(m[4] >> 2), m[5], m[6..^1].ToArray());
-    }
-
     public static byte Checksum(ReadOnlySpan<byte> bytes)
     {
         byte sum = 0;

@@ -14,9 +14,8 @@
 # bench/RESULTS.md.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-tarball=${XCAT_TARBALL:-$here/../shared/xcat/xcat-2.19.0-opt.tar.xz}
-if [ ! -f "$tarball" ]; then
-  echo "bench: no real xCAT tree (XCAT_TARBALL, or ../shared/xcat beside the repository): the failover section is not run" >&2
+if ! tarball=$("$here/tests/xcat/xcat-node.sh" tarball); then
+  echo "bench: the failover section is not run" >&2
   exit 0
 fi
 work=${1:-$(mktemp -d /tmp/ocfagents-failover.XXXXXX)}

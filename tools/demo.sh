@@ -44,8 +44,7 @@ wait_started() { # wait_started NODE-OR-ANY
   done
 }
 
-tarball=${XCAT_TARBALL:-$here/../shared/xcat/xcat-2.19.0-opt.tar.xz}
-real=0; [ -f "$tarball" ] && real=1
+real=0; tarball=$("$here/tests/xcat/xcat-node.sh" tarball 2>/dev/null) && real=1
 mkdir -p "$dir/shared"
 if [ "$real" = 1 ]; then
   bold "The real xCAT 2.19.0: credentials and tables made by xCAT's own scripts and chtab, on the shared storage"

@@ -366,31 +366,29 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             // With no request in flight, TERM to the listener alone is xCAT's own shutdown (its
             // init script's): it ends its helpers and is gone in under a second. To its process
             // group, every helper runs its own shutdown too, each asking the service manager to
-            // stop tftpd (1.8 s measured on a node without systemd, against 0.7 s). But with a request in flight the listener
-            // waits for it without limit and signals nobody: then the group, whose connection
-            // handlers end their requests' plugins (~2 s); the same when xcatd still runs after
-            // the listener alone had its time.
+            // stop tftpd (1.8 s measured on a node without systemd, against 0.7 s). But with a
+            // request in flight the listener waits for it without limit and signals nobody: then
+            // the group, whose connection handlers end their requests' plugins (~2 s) — also when
+            // xcatd still runs after the listener alone had its time (a request came meanwhile).
             var group = ProcessIdentity.GroupOf(l.Pid);
+            var gentle = Deadline.After(deadline.Remaining / 2);
+            var gone = () => !l.IsAlive && Owned(sessions).Count == 0;
             var requests = Owned(sessions).Where(IsRequest).ToList();
-            if (requests.Count == 0)
+            string? toGroup = requests.Count > 0 ? $"{requests.Count} request(s) in flight ({Titles(requests)})" : null;
+            if (toGroup is null)
             {
                 log.Info($"stopping xcatd: SIGTERM to its SSL listener (pid {l.Pid})");
                 Signal.Send(l.Pid, Signal.SIGTERM);
+                CrashPoint.Here("sent SIGTERM");
+                var grace = TimeSpan.FromTicks(Math.Min(ListenerAloneGrace.Ticks, gentle.Remaining.Ticks / 2));
+                if (!Deadline.After(grace).WaitUntil(gone, TimeSpan.FromMilliseconds(20)))
+                    toGroup = $"still running {grace.TotalSeconds:0.#} s after its listener's SIGTERM";
             }
-            else
+            if (toGroup is not null)
             {
-                log.Info($"stopping xcatd with {requests.Count} request(s) in flight ({Titles(requests)}): SIGTERM to its SSL listener's process group ({group})");
+                log.Info($"stopping xcatd, {toGroup}: SIGTERM to its SSL listener's process group ({group})");
                 if (!Signal.SendGroup(group, Signal.SIGTERM)) Signal.Send(l.Pid, Signal.SIGTERM);
-            }
-            CrashPoint.Here("sent SIGTERM");
-            var gentle = Deadline.After(deadline.Remaining / 2);
-            var gone = () => !l.IsAlive && Owned(sessions).Count == 0;
-            if (requests.Count == 0 && !Deadline.After(TimeSpan.FromTicks(Math.Min(ListenerAloneGrace.Ticks, gentle.Remaining.Ticks / 2)))
-                    .WaitUntil(gone, TimeSpan.FromMilliseconds(20)))
-            {
-                // A request arrived after the look above: the listener now waits for it.
-                log.Info($"xcatd still runs {ListenerAloneGrace.TotalSeconds:0.#} s after SIGTERM to its listener: SIGTERM to its process group ({group})");
-                if (!Signal.SendGroup(group, Signal.SIGTERM)) Signal.Send(l.Pid, Signal.SIGTERM);
+                CrashPoint.Here("sent SIGTERM to the group");
             }
             if (!gentle.WaitUntil(gone, TimeSpan.FromMilliseconds(50)))
                 log.Warn($"xcatd did not stop on SIGTERM within {gentle.Budget.TotalSeconds:0.#} s: {Titles(Owned(sessions))}; SIGKILL");

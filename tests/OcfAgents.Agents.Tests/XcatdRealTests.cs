@@ -118,7 +118,7 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
         Assert.True(stop.Code == 0, stop.ToString());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stop took {clock.Elapsed}");
         // The listener alone would wait for the request without limit: its process group.
-        Assert.True(Regex.IsMatch(stop.Stderr, $@"stopping xcatd with 1 request\(s\) in flight \(\d+ '{LongRequest}'\): SIGTERM to its SSL listener's process group"), stop.Stderr);
+        Assert.True(Regex.IsMatch(stop.Stderr, $@"stopping xcatd, 1 request\(s\) in flight \(\d+ '{LongRequest}'\): SIGTERM to its SSL listener's process group"), stop.Stderr);
         AssertNothingOfXcatdLeft();
         Assert.True(client.WaitForExit(TimeSpan.FromSeconds(30)), "the client still waits for an xcatd that is gone");
     }

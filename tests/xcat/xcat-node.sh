@@ -14,11 +14,21 @@
 #   xcat-node.sh exec NODE CMD…          runs CMD inside the node (root /, cwd /, the node's PATH)
 #   xcat-node.sh stop NODE               kills everything in the node; its namespaces go with it
 #   xcat-node.sh unpack TARBALL DIR      checks TARBALL against SHA256SUMS beside it, unpacks into DIR
+#   xcat-node.sh tarball                 prints where the tree is: $XCAT_TARBALL, else ../shared/xcat
+#                                        beside the repository (as the tests' RealXcat looks); exit 1
+#                                        with the reason when neither exists
 set -euo pipefail
 
-cmd=${1:?usage: xcat-node.sh start|exec|stop|unpack …}; shift
+cmd=${1:?usage: xcat-node.sh start|exec|stop|unpack|tarball …}; shift
 
 case "$cmd" in
+tarball)
+  beside="$(cd "$(dirname "$0")/../.." && pwd)/../shared/xcat/xcat-2.19.0-opt.tar.xz"
+  if [ -n "${XCAT_TARBALL:-}" ] && [ -f "$XCAT_TARBALL" ]; then echo "$XCAT_TARBALL"
+  elif [ -f "$beside" ]; then echo "$beside"
+  else echo "no real xCAT tree: set XCAT_TARBALL to xcat-2.19.0-opt.tar.xz (with its SHA256SUMS beside it) or put ../shared/xcat beside the repository" >&2; exit 1
+  fi
+  ;;
 unpack)
   tarball=$1 dir=$2
   (cd "$(dirname "$tarball")" && sha256sum --quiet -c SHA256SUMS)
@@ -108,5 +118,5 @@ stop)
   fi
   rm -f "$node/init.pid"
   ;;
-*) echo "usage: xcat-node.sh start|exec|stop|unpack …" >&2; exit 2 ;;
+*) echo "usage: xcat-node.sh start|exec|stop|unpack|tarball …" >&2; exit 2 ;;
 esac

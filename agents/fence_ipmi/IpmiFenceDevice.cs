@@ -23,18 +23,21 @@ public sealed class IpmiFenceDevice : FenceDevice
         "authentication (lan). Every action verifies the final power state. Options are those of fence_ipmilan.";
     public override string VendorUrl => "https://www.intel.com/content/www/us/en/products/docs/servers/ipmi/ipmi-second-gen-interface-spec-v2-rev1-1.html";
 
-    public override IReadOnlyList<FenceParameter> DeviceParameters { get; } =
-    [
-        new() { Name = "ip", ShortDesc = "IP address or hostname of the BMC", Short = 'a', ValueName = "ip", Required = true, Kind = FenceKind.Host, Aliases = ["ipaddr"] },
-        new() { Name = "ipport", ShortDesc = "UDP port of the BMC", Short = 'u', ValueName = "port", Kind = FenceKind.Integer, Default = "623" },
-        new() { Name = "username", ShortDesc = "Login name (at most 16 bytes)", Short = 'l', ValueName = "name", Aliases = ["login"] },
-        new() { Name = "password", ShortDesc = "Login password (IPMI 2.0: at most 20 bytes, IPMI 1.5: 16)", Short = 'p', ValueName = "password", Secret = true, Aliases = ["passwd"] },
-        new() { Name = "lanplus", ShortDesc = "Use IPMI 2.0 RMCP+ (lanplus) instead of IPMI 1.5", Short = 'P', Kind = FenceKind.Boolean, ValueName = null, Default = "0" },
-        new() { Name = "cipher", ShortDesc = "RMCP+ cipher suite, 3 or 17 (as ipmitool -C); unset asks the BMC and prefers 17", Short = 'C', ValueName = "cipher", Kind = FenceKind.Select, Choices = ["3", "17"] },
-        new() { Name = "privlvl", ShortDesc = "Privilege level on the BMC", Short = 'L', ValueName = "level", Kind = FenceKind.Select, Choices = ["callback", "user", "operator", "administrator"], Default = "administrator" },
-        new() { Name = "auth", ShortDesc = "IPMI 1.5 authentication type (lan only); unset prefers md5; none is refused", Short = 'A', ValueName = "auth", Kind = FenceKind.Select, Choices = ["md5", "password", "none"] },
-        new() { Name = "hexadecimal_kg", ShortDesc = "Hexadecimal BMC key K_G for RMCP+ (unset: the password is the key)", ValueName = "key", Secret = true },
-    ];
+    /// <summary>IPMI's own limits: user names 16 bytes (§13.20, RAKP 1), passwords 20 bytes in IPMI 2.0 (§13.31) and 16 in IPMI 1.5 (§22.17).</summary>
+    private const int MaxUserBytes = 16, MaxPasswordBytesV20 = 20, MaxPasswordBytesV15 = 16;
+
+    public static readonly FenceOption<string> Ip = FenceOption.Ip("IP address or hostname of the BMC");
+    public static readonly FenceOption<long> IpPort = FenceOption.IpPort("UDP port of the BMC", "UDP", 623);
+    public static readonly FenceOption<string> Username = FenceOption.Username("Login name (at most 16 bytes)", maxBytes: MaxUserBytes);
+    public static readonly FenceOption<string> PasswordOption = FenceOption.Password("Login password (IPMI 2.0: at most 20 bytes, IPMI 1.5: 16)", maxBytes: MaxPasswordBytesV20);
+    public static readonly FenceOption<bool> LanPlus = FenceOption.Flag(new() { Name = "lanplus", ShortDesc = "Use IPMI 2.0 RMCP+ (lanplus) instead of IPMI 1.5", Short = 'P', Default = "0" });
+    public static readonly FenceOption<string> Cipher = FenceOption.Select(new() { Name = "cipher", ShortDesc = "RMCP+ cipher suite, 3 or 17 (as ipmitool -C); unset asks the BMC and prefers 17", Short = 'C', ValueName = "cipher", Choices = ["3", "17"] });
+    public static readonly FenceOption<string> PrivLvl = FenceOption.Select(new() { Name = "privlvl", ShortDesc = "Privilege level on the BMC", Short = 'L', ValueName = "level", Choices = ["callback", "user", "operator", "administrator"], Default = "administrator" });
+    public static readonly FenceOption<string> Auth = FenceOption.Select(new() { Name = "auth", ShortDesc = "IPMI 1.5 authentication type (lan only); unset prefers md5; none is refused", Short = 'A', ValueName = "auth", Choices = ["md5", "password", "none"] });
+    public static readonly FenceOption<string> HexadecimalKg = FenceOption.Text(new() { Name = "hexadecimal_kg", ShortDesc = "Hexadecimal BMC key K_G for RMCP+ (unset: the password is the key)", ValueName = "key", Secret = true });
+
+    public override IReadOnlyList<IFenceOption> DeviceOptions { get; } = [Ip, IpPort, Username, PasswordOption, LanPlus, Cipher, PrivLvl, Auth, HexadecimalKg];
+    public override FenceOption<string> Password => PasswordOption;
 
     public override IReadOnlyList<ExternalParameter> ExternalParameters { get; } =
     [
@@ -60,23 +63,23 @@ public sealed class IpmiFenceDevice : FenceDevice
 
     public override void MapExternal(Func<string, string?> env, FenceOptions into)
     {
-        into.Set("ip", env("ipaddr") ?? "");
-        if (env("userid") is { } user) into.Set("username", user);
-        if (env("port") is { } port) into.Set("ipport", port);
-        if (env("cipher") is { } cipher) into.Set("cipher", cipher);
+        into.Set(Ip, env("ipaddr") ?? "");
+        if (env("userid") is { } user) into.Set(Username, user);
+        if (env("port") is { } port) into.Set(IpPort, port);
+        if (env("cipher") is { } cipher) into.Set(Cipher, cipher);
         var iface = env("interface") ?? "lan";
         if (iface is not ("lan" or "lanplus")) throw new FenceConfigException($"parameter interface: '{iface}' is not lan or lanplus");
-        into.Set("lanplus", iface == "lanplus" ? "1" : "0");
-        if (env("priv") is { } priv) into.Set("privlvl", priv.ToLowerInvariant());
+        into.Set(LanPlus, iface == "lanplus" ? "1" : "0");
+        if (env("priv") is { } priv) into.Set(PrivLvl, priv.ToLowerInvariant());
         var passwd = env("passwd");
         switch (env("passwd_method") ?? "param")
         {
             case "param" or "env":
-                if (passwd is not null) into.Set("password", passwd);
+                if (passwd is not null) into.Set(PasswordOption, passwd);
                 break;
             case "file":
                 if (passwd is null) throw new FenceConfigException("passwd_method file needs passwd to name the password file");
-                try { into.Set("password", File.ReadLines(passwd).FirstOrDefault() ?? ""); }
+                try { into.Set(PasswordOption, File.ReadLines(passwd).FirstOrDefault() ?? ""); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 { throw new FenceConfigException($"cannot read the password file {passwd}: {ErrorText.Describe(e)}"); }
                 break;
@@ -87,34 +90,39 @@ public sealed class IpmiFenceDevice : FenceDevice
 
     public override void Validate(FenceOptions o)
     {
-        var port = o.Integer("ipport", 623);
-        if (port is < 1 or > 65535) throw new FenceConfigException($"parameter ipport: {port} is not a UDP port");
-        if (Encoding.UTF8.GetByteCount(o.Get("username") ?? "") > 16) throw new FenceConfigException("parameter username: IPMI user names are at most 16 bytes");
-        if (o.Get("auth") == "none")
+        if (o.Get(Auth) == "none")
             throw new FenceConfigException("parameter auth: none is refused: an unauthenticated BMC's \"power is off\" could be forged, and a node still running taken for fenced (use md5 or password, or lanplus)");
-        if (!o.Flag("lanplus") && o.IsGiven("cipher")) throw new FenceConfigException("parameter cipher needs lanplus (cipher suites are IPMI 2.0)");
-        if (o.Get("hexadecimal_kg") is { Length: > 0 } kg && (kg.Length > 40 || kg.Length % 2 != 0 || !kg.All(Uri.IsHexDigit)))
+        if (!o.Get(LanPlus) && o.IsGiven(Cipher)) throw new FenceConfigException("parameter cipher needs lanplus (cipher suites are IPMI 2.0)");
+        if (o.Get(HexadecimalKg) is { Length: > 0 } kg && (kg.Length > 2 * MaxPasswordBytesV20 || kg.Length % 2 != 0 || !kg.All(Uri.IsHexDigit)))
             throw new FenceConfigException("parameter hexadecimal_kg: not an even number of hex digits (at most 40)");
+        if (o.IsGiven(PasswordOption) && !o.IsGiven(FenceOption.PasswordScript))
+            ValidatePassword(o, Encoding.UTF8.GetBytes(o.Get(PasswordOption)));
+    }
+
+    public override void ValidatePassword(FenceOptions o, byte[] password)
+    {
+        var (max, version) = o.Get(LanPlus) ? (MaxPasswordBytesV20, "2.0") : (MaxPasswordBytesV15, "1.5");
+        if (password.Length > max) throw new FenceConfigException($"parameter password: IPMI {version} passwords are at most {max} bytes, this one has {password.Length}");
     }
 
     public override IPowerSwitch Connect(FenceOptions o, byte[] password, Deadline deadline, Log log)
     {
-        var loginTimeout = o.Seconds("login_timeout", TimeSpan.FromSeconds(5));
+        var loginTimeout = o.Get(FenceOption.LoginTimeout);
         var target = new IpmiTarget
         {
-            Host = o.Require("ip"),
-            Port = (int)o.Integer("ipport", 623),
-            User = o.Get("username") ?? "",
+            Host = o.Get(Ip),
+            Port = (int)o.Get(IpPort),
+            User = o.Get(Username),
             Password = password,
-            Interface = o.Flag("lanplus") ? IpmiInterface.LanPlus : IpmiInterface.Lan,
-            Cipher = o.Get("cipher") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : null,
-            Privilege = o.Get("privlvl") switch
+            Interface = o.Get(LanPlus) ? IpmiInterface.LanPlus : IpmiInterface.Lan,
+            Cipher = o.Get(Cipher) is { Length: > 0 } c ? int.Parse(c, CultureInfo.InvariantCulture) : null,
+            Privilege = o.Get(PrivLvl) switch
             {
                 "callback" => IpmiPrivilege.Callback, "user" => IpmiPrivilege.User, "operator" => IpmiPrivilege.Operator,
                 _ => IpmiPrivilege.Administrator,
             },
-            LanAuthType = o.Get("auth") switch { "md5" => AuthType.Md5, "password" => AuthType.Password, "none" => AuthType.None, _ => null },
-            Kg = o.Get("hexadecimal_kg") is { Length: > 0 } kg ? Convert.FromHexString(kg) : null,
+            LanAuthType = o.Get(Auth) switch { "md5" => AuthType.Md5, "password" => AuthType.Password, "none" => AuthType.None, _ => null },
+            Kg = o.Get(HexadecimalKg) is { Length: > 0 } kg ? Convert.FromHexString(kg) : null,
             // Four tries per request inside login_timeout, each wait between 0.25 and 1 s.
             PacketTimeout = TimeSpan.FromSeconds(Math.Clamp(loginTimeout.TotalSeconds / 4, 0.25, 1)),
         };

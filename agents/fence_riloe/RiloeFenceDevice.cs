@@ -29,23 +29,24 @@ public sealed class RiloeFenceDevice : FenceDevice
         "Options are those of fence_ilo.";
     public override string VendorUrl => "https://www.hpe.com/";
 
-    public override IReadOnlyList<FenceParameter> DeviceParameters { get; } =
-    [
-        new() { Name = "ip", ShortDesc = "IP address or hostname of the iLO", Short = 'a', ValueName = "ip", Required = true, Kind = FenceKind.Host, Aliases = ["ipaddr"] },
-        new() { Name = "ipport", ShortDesc = "TCP port of the iLO", Short = 'u', ValueName = "port", Kind = FenceKind.Integer, Default = "443" },
-        new() { Name = "username", ShortDesc = "Login name", Short = 'l', ValueName = "name", Required = true, Aliases = ["login"] },
-        new() { Name = "password", ShortDesc = "Login password", Short = 'p', ValueName = "password", Secret = true, Aliases = ["passwd"] },
-        new() { Name = "ssl_insecure", ShortDesc = "Do not verify the iLO's TLS certificate", Kind = FenceKind.Boolean, ValueName = null, Default = "0" },
-        new() { Name = "ssl_ca_file", ShortDesc = "PEM file with the CA (or the iLO's own certificate) to trust instead of the system's", ValueName = "file" },
-        new() { Name = "ssl", ShortDesc = "Accepted for compatibility: TLS is always used", Short = 'z', Kind = FenceKind.Boolean, ValueName = null },
-        new() { Name = "ssl_secure", ShortDesc = "Accepted for compatibility: the certificate is verified unless ssl_insecure", Kind = FenceKind.Boolean, ValueName = null },
-        new() { Name = "ribcl_version", ShortDesc = "RIBCL version to speak, 1.2 or 2.0", Short = 'r', ValueName = "version", Kind = FenceKind.Select, Choices = ["1.2", "2.0"], Default = "2.0" },
-        new() { Name = "transport", ShortDesc = "raw (iLO, iLO2: XML over TLS) or http (iLO3 and later: POST /ribcl)", ValueName = "transport", Kind = FenceKind.Select, Choices = ["raw", "http"], Default = "raw" },
-        new() { Name = "power_method", ShortDesc = "How to switch power: power (SET_HOST_POWER) or button (HOLD_PWR_BTN / PRESS_PWR_BTN)", ValueName = "method", Kind = FenceKind.Select, Choices = ["power", "button"], Default = "power" },
-        new() { Name = "reset_command", ShortDesc = "The iLO command for method=cycle: reset (RESET_SERVER) or cold_boot (COLD_BOOT_SERVER)", ValueName = "command", Kind = FenceKind.Select, Choices = ["reset", "cold_boot"], Default = "reset" },
-        new() { Name = "proxy_host", ShortDesc = "HTTP proxy to reach the iLO through (CONNECT)", ValueName = "host" },
-        new() { Name = "proxy_port", ShortDesc = "TCP port of the HTTP proxy", ValueName = "port", Kind = FenceKind.Integer, Default = "3128" },
-    ];
+    public static readonly FenceOption<string> Ip = FenceOption.Ip("IP address or hostname of the iLO");
+    public static readonly FenceOption<long> IpPort = FenceOption.IpPort("TCP port of the iLO", "TCP", 443);
+    public static readonly FenceOption<string> Username = FenceOption.Username("Login name", required: true);
+    public static readonly FenceOption<string> PasswordOption = FenceOption.Password("Login password");
+    public static readonly FenceOption<bool> SslInsecure = FenceOption.Flag(new() { Name = "ssl_insecure", ShortDesc = "Do not verify the iLO's TLS certificate", Default = "0" });
+    public static readonly FenceOption<string> SslCaFile = FenceOption.Text(new() { Name = "ssl_ca_file", ShortDesc = "PEM file with the CA (or the iLO's own certificate) to trust instead of the system's", ValueName = "file" });
+    public static readonly FenceOption<bool> Ssl = FenceOption.Flag(new() { Name = "ssl", ShortDesc = "Accepted for compatibility: TLS is always used", Short = 'z' });
+    public static readonly FenceOption<bool> SslSecure = FenceOption.Flag(new() { Name = "ssl_secure", ShortDesc = "Accepted for compatibility: the certificate is verified unless ssl_insecure" });
+    public static readonly FenceOption<string> RibclVersion = FenceOption.Select(new() { Name = "ribcl_version", ShortDesc = "RIBCL version to speak, 1.2 or 2.0", Short = 'r', ValueName = "version", Choices = ["1.2", "2.0"], Default = "2.0" });
+    public static readonly FenceOption<string> Transport = FenceOption.Select(new() { Name = "transport", ShortDesc = "raw (iLO, iLO2: XML over TLS) or http (iLO3 and later: POST /ribcl)", ValueName = "transport", Choices = ["raw", "http"], Default = "raw" });
+    public static readonly FenceOption<string> PowerMethod = FenceOption.Select(new() { Name = "power_method", ShortDesc = "How to switch power: power (SET_HOST_POWER) or button (HOLD_PWR_BTN / PRESS_PWR_BTN)", ValueName = "method", Choices = ["power", "button"], Default = "power" });
+    public static readonly FenceOption<string> ResetCommand = FenceOption.Select(new() { Name = "reset_command", ShortDesc = "The iLO command for method=cycle: reset (RESET_SERVER) or cold_boot (COLD_BOOT_SERVER)", ValueName = "command", Choices = ["reset", "cold_boot"], Default = "reset" });
+    public static readonly FenceOption<string> ProxyHost = FenceOption.Text(new() { Name = "proxy_host", ShortDesc = "HTTP proxy to reach the iLO through (CONNECT)", ValueName = "host" });
+    public static readonly FenceOption<long> ProxyPort = FenceOption.Port("proxy_port", "TCP port of the HTTP proxy", "TCP", 3128);
+
+    public override IReadOnlyList<IFenceOption> DeviceOptions { get; } =
+        [Ip, IpPort, Username, PasswordOption, SslInsecure, SslCaFile, Ssl, SslSecure, RibclVersion, Transport, PowerMethod, ResetCommand, ProxyHost, ProxyPort];
+    public override FenceOption<string> Password => PasswordOption;
 
     public override IReadOnlyList<ExternalParameter> ExternalParameters { get; } =
     [
@@ -75,36 +76,31 @@ public sealed class RiloeFenceDevice : FenceDevice
 
     public override void MapExternal(Func<string, string?> env, FenceOptions into)
     {
-        into.Set("ip", env("ilo_hostname") ?? "");
-        into.Set("username", env("ilo_user") ?? "Administrator");
-        if (env("ilo_password") is { } password) into.Set("password", password);
+        into.Set(Ip, env("ilo_hostname") ?? "");
+        into.Set(Username, env("ilo_user") ?? "Administrator");
+        if (env("ilo_password") is { } password) into.Set(PasswordOption, password);
         var canReset = env("ilo_can_reset") ?? "0";
-        into.Set("method", canReset.Trim() is "0" or "" ? "onoff" : "cycle");
-        into.Set("ribcl_version", env("ilo_protocol") ?? "1.2");
-        into.Set("power_method", env("ilo_powerdown_method") ?? "power");
+        into.Set(FenceOption.Method, canReset.Trim() is "0" or "" ? "onoff" : "cycle");
+        into.Set(RibclVersion, env("ilo_protocol") ?? "1.2");
+        into.Set(PowerMethod, env("ilo_powerdown_method") ?? "power");
         // "-" is "no proxy" for the positional (stonith -p / stonith_host) form, which cannot leave a value empty.
         if (env("ilo_proxyhost") is { Length: > 0 } proxy && proxy != "-")
         {
-            into.Set("proxy_host", proxy);
-            if (env("ilo_proxyport") is { } proxyPort) into.Set("proxy_port", proxyPort);
+            into.Set(ProxyHost, proxy);
+            if (env("ilo_proxyport") is { } proxyPort) into.Set(ProxyPort, proxyPort);
         }
-        if (env("ilo_port") is { } port) into.Set("ipport", port);
-        if (env("ilo_transport") is { } transport) into.Set("transport", transport);
-        if (env("ilo_ca_file") is { Length: > 0 } ca) into.Set("ssl_ca_file", ca);
-        if (env("ilo_ssl_insecure") is { } insecure) into.Set("ssl_insecure", insecure);
-        if (env("ilo_reset_command") is { } reset) into.Set("reset_command", reset);
+        if (env("ilo_port") is { } port) into.Set(IpPort, port);
+        if (env("ilo_transport") is { } transport) into.Set(Transport, transport);
+        if (env("ilo_ca_file") is { Length: > 0 } ca) into.Set(SslCaFile, ca);
+        if (env("ilo_ssl_insecure") is { } insecure) into.Set(SslInsecure, insecure);
+        if (env("ilo_reset_command") is { } reset) into.Set(ResetCommand, reset);
     }
 
     public override void Validate(FenceOptions o)
     {
-        foreach (var name in (string[])["ipport", "proxy_port"])
+        if (o.Get(SslCaFile) is { Length: > 0 } ca)
         {
-            var port = o.Integer(name, 1);
-            if (port is < 1 or > 65535) throw new FenceConfigException($"parameter {name}: {port} is not a TCP port");
-        }
-        if (o.Get("ssl_ca_file") is { Length: > 0 } ca)
-        {
-            if (o.Flag("ssl_insecure")) throw new FenceConfigException("ssl_ca_file and ssl_insecure contradict each other: verify against the file, or not at all");
+            if (o.Get(SslInsecure)) throw new FenceConfigException("ssl_ca_file and ssl_insecure contradict each other: verify against the file, or not at all");
             if (!File.Exists(ca)) throw new FenceConfigException($"parameter ssl_ca_file: {ca} does not exist");
         }
     }
@@ -113,20 +109,20 @@ public sealed class RiloeFenceDevice : FenceDevice
     {
         var target = new RibclTarget
         {
-            Host = o.Require("ip"),
-            Port = (int)o.Integer("ipport", 443),
-            User = o.Require("username"),
+            Host = o.Get(Ip),
+            Port = (int)o.Get(IpPort),
+            User = o.Get(Username),
             Password = password,
-            Version = o.Get("ribcl_version") ?? "2.0",
-            Transport = o.Get("transport") == "http" ? RibclTransport.Http : RibclTransport.Raw,
-            CaFile = o.Get("ssl_ca_file") is { Length: > 0 } ca ? ca : null,
-            Insecure = o.Flag("ssl_insecure"),
-            ProxyHost = o.Get("proxy_host") is { Length: > 0 } proxy ? proxy : null,
-            ProxyPort = (int)o.Integer("proxy_port", 3128),
+            Version = o.Get(RibclVersion),
+            Transport = o.Get(Transport) == "http" ? RibclTransport.Http : RibclTransport.Raw,
+            CaFile = o.Get(SslCaFile) is { Length: > 0 } ca ? ca : null,
+            Insecure = o.Get(SslInsecure),
+            ProxyHost = o.Get(ProxyHost) is { Length: > 0 } proxy ? proxy : null,
+            ProxyPort = (int)o.Get(ProxyPort),
             // One request is connect + TLS + script + reply; login_timeout bounds it (an iLO2 takes ~1-3 s).
-            RequestTimeout = o.Seconds("login_timeout", TimeSpan.FromSeconds(5)),
+            RequestTimeout = o.Get(FenceOption.LoginTimeout),
         };
-        return new Switch(new RibclClient(target, deadline, log), o.Get("power_method") == "button", o.Get("reset_command") == "cold_boot");
+        return new Switch(new RibclClient(target, deadline, log), o.Get(PowerMethod) == "button", o.Get(ResetCommand) == "cold_boot");
     }
 
     private sealed class Switch(RibclClient ilo, bool button, bool coldBoot) : IPowerSwitch

@@ -48,6 +48,21 @@ public sealed class FenceBadInputTests
         AssertOneErrorLineQuickly(r, clock, "cannot resolve 'no-such-bmc.invalid'");
     }
 
+    [Theory]
+    [InlineData("lanplus=0\npassword=seventeen-bytes!!", "IPMI 1.5 passwords are at most 16 bytes, this one has 17")]
+    [InlineData("lanplus=1\npassword=twenty-one-bytes-long", "the value is longer than 20 bytes")]
+    [InlineData("lanplus=0\npassword_script=/bin/echo seventeen-bytes!!", "IPMI 1.5 passwords are at most 16 bytes, this one has 17")]
+    [InlineData("lanplus=1\nusername=a-user-name-of-17", "'a-user-name-of-17' is longer than 16 bytes")]
+    public void Ipmi_names_and_passwords_beyond_the_spec_limits_are_refused_before_anything_is_sent(string settings, string expected)
+    {
+        using var bmc = new FakeBmc();
+        var clock = Stopwatch.StartNew();
+        var r = Run.Fence(Built.Release("fence_ipmi"), [], $"action=off\nip=127.0.0.1\nipport={bmc.Port}\nusername=admin\n{settings}\n");
+        AssertOneErrorLineQuickly(r, clock, expected);
+        Assert.Empty(bmc.Events);
+        Assert.True(bmc.PowerOn);
+    }
+
     [Fact]
     public void Ipmi_1_5_auth_none_is_refused_before_anything_is_sent()
     {

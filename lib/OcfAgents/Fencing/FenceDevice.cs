@@ -34,8 +34,10 @@ public abstract class FenceDevice
     public abstract string ShortDesc { get; }
     public abstract string LongDesc { get; }
     public abstract string VendorUrl { get; }
-    /// <summary>The device's own options; the host adds the common ones (action, plug, delay, power_*).</summary>
-    public abstract IReadOnlyList<FenceParameter> DeviceParameters { get; }
+    /// <summary>The device's own options; the host adds <see cref="FenceOption.Common"/> (action, plug, delay, power_*).</summary>
+    public abstract IReadOnlyList<IFenceOption> DeviceOptions { get; }
+    /// <summary>The device's password option (one of <see cref="DeviceOptions"/>); password_script stands in for it.</summary>
+    public abstract FenceOption<string> Password { get; }
     public abstract IReadOnlyList<ExternalParameter> ExternalParameters { get; }
     /// <summary>getinfo-devid, -devname, -devdescr, -devurl.</summary>
     public abstract (string Id, string Name, string Description, string Url) ExternalInfo { get; }
@@ -48,6 +50,12 @@ public abstract class FenceDevice
 
     /// <summary>Cross-parameter checks beyond each parameter's own type; throw <see cref="FenceConfigException"/>.</summary>
     public virtual void Validate(FenceOptions options) { }
+
+    /// <summary>
+    /// The device's limits on the password this configuration would send, checked on its bytes
+    /// (a password_script's output included) before anything is sent; throw <see cref="FenceConfigException"/>.
+    /// </summary>
+    public virtual void ValidatePassword(FenceOptions options, byte[] password) { }
 
     public abstract IPowerSwitch Connect(FenceOptions options, byte[] password, Deadline deadline, Log log);
 }

@@ -18,13 +18,13 @@ public static class FenceDocs
         sb.Append("<longdesc>").Append(Markup.XmlText(device.LongDesc)).Append("</longdesc>\n");
         sb.Append("<vendor-url>").Append(Markup.XmlText(device.VendorUrl)).Append("</vendor-url>\n");
         sb.Append("<parameters>\n");
-        foreach (var p in FenceHost.AllParameters(device))
+        foreach (var p in FenceHost.AllOptions(device).Select(o => o.Declaration))
         {
             Parameter(sb, p, p.Name, p.Aliases.Length > 0 ? $" obsoletes=\"{p.Aliases[0]}\"" : "");
             foreach (var alias in p.Aliases) Parameter(sb, p, alias, " deprecated=\"1\"");
         }
         sb.Append("</parameters>\n<actions>\n");
-        foreach (var a in FenceHost.Actions)
+        foreach (var a in FenceOption.Actions)
             sb.Append("\t<action name=\"").Append(a).Append(a == "on" ? "\" automatic=\"0\"/>\n" : "\" />\n");
         sb.Append("</actions>\n</resource-agent>\n");
         return sb.ToString();
@@ -73,7 +73,7 @@ public static class FenceDocs
           .Append("\n< key=value lines on stdin\n.br\n.B ").Append(Esc(device.ExternalName)).Append("\n\\fIop\\fR [\\fIhost\\fR] (cluster\\-glue external/ plugin)\n");
         sb.Append(".SH DESCRIPTION\n").Append(Esc(device.LongDesc)).Append('\n');
         sb.Append(".SH OPTIONS\n");
-        foreach (var p in FenceHost.AllParameters(device))
+        foreach (var p in FenceHost.AllOptions(device).Select(o => o.Declaration))
         {
             sb.Append(".TP\n.B ").Append(Esc(p.Getopt)).Append('\n').Append(Esc(p.ShortDesc));
             sb.Append(" (stdin: ").Append(Esc(p.Name));
@@ -82,7 +82,7 @@ public static class FenceDocs
             if (p.Required) sb.Append("; required");
             sb.Append(")\n");
         }
-        sb.Append(".SH ACTIONS\n").Append(Esc(string.Join(", ", FenceHost.Actions))).Append('\n');
+        sb.Append(".SH ACTIONS\n").Append(Esc(string.Join(", ", FenceOption.Actions))).Append('\n');
         sb.Append(".SH EXTERNAL/ PARAMETERS\nIn getconfignames order (the order of stonith \\-p):\n");
         foreach (var p in device.ExternalParameters)
             sb.Append(".TP\n.B ").Append(Esc(p.Name)).Append('\n').Append(Esc(p.LongDesc)).Append('\n');

@@ -25,6 +25,11 @@ public sealed record FenceParameter
     /// <summary>The placeholder in getopt's "--name=[value]"; null for flags.</summary>
     public string? ValueName { get; init; } = "value";
     public string[] Aliases { get; init; } = [];
+    /// <summary>Integer options: the values allowed, and what the value must be ("a UDP port").</summary>
+    public (long Min, long Max)? Range { get; init; }
+    public string RangeNoun { get; init; } = "in range";
+    /// <summary>Text options: the device's limit in UTF-8 bytes, checked when the value is given.</summary>
+    public int? MaxBytes { get; init; }
 
     public string LongOption => "--" + Name.Replace('_', '-');
 
@@ -34,7 +39,9 @@ public sealed record FenceParameter
     /// <summary>Parses a raw value; returns the error sentence (without the name) or null.</summary>
     public string? Check(string raw) => Kind switch
     {
-        FenceKind.Integer => long.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) ? null : $"{Quote(raw)} is not an integer",
+        FenceKind.Integer => CheckInteger(raw),
+        // A secret is never quoted, not even in part.
+        _ when MaxBytes is { } max && FenceOption.ByteCount(raw) > max => $"{(Secret ? "the value" : Quote(raw))} is longer than {max} bytes",
         FenceKind.Seconds => ParseSeconds(raw) is null ? $"{Quote(raw)} is not a number of seconds" : null,
         FenceKind.Boolean => ParseBool(raw) is null ? $"{Quote(raw)} is not a boolean (use 1 or 0)" : null,
         FenceKind.Select => Choices.Contains(raw, StringComparer.Ordinal) ? null : $"{Quote(raw)} is not one of {string.Join(", ", Choices)}",
@@ -43,6 +50,12 @@ public sealed record FenceParameter
         FenceKind.Host => raw.Length == 0 || Sys.Tcp.IsHostOrAddress(raw) ? null : $"{Quote(raw)} is neither an IP address nor a host name",
         _ => null,
     };
+
+    private string? CheckInteger(string raw)
+    {
+        if (!long.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)) return $"{Quote(raw)} is not an integer";
+        return Range is { } r && (n < r.Min || n > r.Max) ? $"{n} is not {RangeNoun}" : null;
+    }
 
     /// <summary>A value as an error quotes it: at most 64 characters, control characters escaped.</summary>
     private static string Quote(string raw) => $"'{Sys.ErrorText.Printable(raw.Length > 64 ? raw[..61] + "..." : raw)}'";
@@ -62,8 +75,9 @@ public sealed record FenceParameter
 }
 
 /// <summary>
-/// Parsed fence options by canonical name. Aliases are folded into the main name when read; a
-/// value given under both names must agree, or it is an error (which one did the admin mean?).
+/// Parsed fence options by canonical name, read by handle (<see cref="FenceOption{T}"/>). Aliases
+/// are folded into the main name when set; a value given under both names must agree, or it is an
+/// error (which one did the admin mean?). Only checked values are kept, so a read cannot fail.
 /// </summary>
 public sealed class FenceOptions
 {
@@ -72,10 +86,12 @@ public sealed class FenceOptions
     public List<string> Errors { get; } = [];
     public List<string> Ignored { get; } = [];
 
-    public FenceOptions(IEnumerable<FenceParameter> declared) => _declared = declared.ToList();
+    public FenceOptions(IEnumerable<IFenceOption> declared) => _declared = declared.Select(o => o.Declaration).ToList();
 
     public FenceParameter? Find(string key) =>
         _declared.FirstOrDefault(p => p.Name == key || p.Aliases.Contains(key, StringComparer.Ordinal));
+
+    public void Set(IFenceOption option, string value) => Set(option.Declaration.Name, value);
 
     public void Set(string key, string value)
     {
@@ -83,7 +99,7 @@ public sealed class FenceOptions
         if (p is null) { Ignored.Add(key); return; }
         if (p.Check(value) is { } error)
         {
-            Errors.Add(p.Secret ? $"parameter {p.Name}: invalid value" : $"parameter {p.Name}: {error}");
+            Errors.Add($"parameter {p.Name}: {error}");
             return;
         }
         if (_values.TryGetValue(p.Name, out var previous) && previous != value && key != p.Name)
@@ -94,24 +110,15 @@ public sealed class FenceOptions
         _values[p.Name] = value;
     }
 
-    public bool IsGiven(string name) => _values.ContainsKey(name);
+    public bool IsGiven(IFenceOption option) => _values.ContainsKey(option.Declaration.Name);
 
-    public string? Get(string name) =>
-        _values.TryGetValue(name, out var v) ? v : _declared.FirstOrDefault(p => p.Name == name)?.Default;
-
-    public string Require(string name) => Get(name) is { Length: > 0 } v ? v : throw new FenceConfigException($"parameter {name} is required");
-
-    public bool Flag(string name) => Get(name) is { } v && FenceParameter.ParseBool(v) == true;
-
-    public long Integer(string name, long fallback) =>
-        Get(name) is { } v && long.TryParse(v.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : fallback;
-
-    public TimeSpan Seconds(string name, TimeSpan fallback) => Get(name) is { } v && FenceParameter.ParseSeconds(v) is { } t ? t : fallback;
+    /// <summary>The value given, else the declared default, else the type's "not set" ("", false).</summary>
+    public T Get<T>(FenceOption<T> option) => option.Read(_values.GetValueOrDefault(option.Name));
 
     /// <summary>Required parameters that are missing, as errors.</summary>
     public void CheckRequired()
     {
-        foreach (var p in _declared.Where(p => p.Required && Get(p.Name) is not { Length: > 0 }))
+        foreach (var p in _declared.Where(p => p.Required && (_values.GetValueOrDefault(p.Name) ?? p.Default) is not { Length: > 0 }))
             Errors.Add($"parameter {p.Name} is required");
     }
 }

@@ -67,7 +67,10 @@ public sealed class IpmiSession : IDisposable
 
     public static IpmiSession Open(IpmiTarget target, Deadline deadline, Log log)
     {
+        // The spec's limits, before anything is sent (fence_ipmi's validate-all checks them too).
         if (Encoding.UTF8.GetByteCount(target.User) > 16) throw new IpmiRefusedException("IPMI user names are at most 16 bytes");
+        var maxPassword = target.Interface == IpmiInterface.LanPlus ? 20 : 16;
+        if (target.Password.Length > maxPassword) throw new IpmiRefusedException($"IPMI {(maxPassword == 20 ? "v2.0" : "v1.5")} passwords are at most {maxPassword} bytes");
         var session = new IpmiSession(target, deadline, log);
         try
         {
@@ -203,7 +206,6 @@ public sealed class IpmiSession : IDisposable
             throw new IpmiRefusedException($"IPMI v1.5 auth type {AuthName(_authType)} is refused: its replies are not authenticated and could be forged (use md5 or password, or lanplus)");
         if ((offered & (1 << _authType)) == 0)
             throw new IpmiRefusedException($"BMC {_transport.Peer} does not offer IPMI v1.5 auth type {AuthName(_authType)} (mask 0x{offered:x2})");
-        if (_target.Password.Length > 16) throw new IpmiRefusedException("IPMI v1.5 passwords are at most 16 bytes");
         _password16 = new byte[16];
         _target.Password.CopyTo(_password16, 0);
 
@@ -271,7 +273,6 @@ public sealed class IpmiSession : IDisposable
             ? CipherSuite.ById(c) ?? throw new IpmiRefusedException($"cipher suite {c} is not supported (use 3 or 17)")
             : NegotiateSuite();
         var password = CipherSuite.Key20(_target.Password);
-        if (_target.Password.Length > 20) throw new IpmiRefusedException("IPMI v2.0 passwords are at most 20 bytes");
         var kg = _target.Kg is { } k ? CipherSuite.Key20(k) : password;
         var user = Encoding.UTF8.GetBytes(_target.User);
 

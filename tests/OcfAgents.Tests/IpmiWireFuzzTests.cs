@@ -21,6 +21,9 @@ public class IpmiWireFuzzTests
             Rmcp.V15(AuthType.Md5, 7, 0x1234, new byte[16], msg),
             Rmcp.V20(PayloadType.Ipmi, true, 9, 3, Keys.Encrypt(msg), b => Keys.AuthCode(b)),
             Rmcp.V20(PayloadType.Rakp2, false, 0, 0, new byte[60], null),
+            OpenSessionResponse(CipherSuite.Suite17),
+            new byte[40 + 32],
+            new byte[8 + 12],
         ];
     }
 
@@ -38,11 +41,45 @@ public class IpmiWireFuzzTests
         Try(() => IpmiBmcSide.ParseRequest(packet));
         Try(() => Keys.Decrypt(packet));
         Try(() => CipherSuiteRecords.Ids(packet));
+        Try(() => RmcpPlusMessages.OpenSessionResponse.Parse(packet));
+        foreach (var suite in (CipherSuite[])[CipherSuite.Suite3, CipherSuite.Suite17])
+        {
+            Try(() => RmcpPlusMessages.Rakp2.Parse(packet, suite));
+            Try(() => RmcpPlusMessages.Rakp4.Parse(packet, suite));
+        }
         Try(() =>
         {
             var v20 = Rmcp.ParseV20(packet, 12);
             if (v20.Encrypted) IpmiMessage.ParseResponse(Keys.Decrypt(v20.Payload));
         });
+    }
+
+    /// <summary>What a BMC answers to Open Session Request for the suite: the request's layout with the BMC's fields filled in.</summary>
+    private static byte[] OpenSessionResponse(CipherSuite suite)
+    {
+        var request = RmcpPlusMessages.OpenSessionRequest(0x42, 0xA1B2C3D4, suite);
+        byte[] response = [request[0], 0x00, 0x04, 0x00, .. request.AsSpan(4, 4), 0x11, 0x22, 0x33, 0x44, .. request.AsSpan(8, 24)];
+        return response;
+    }
+
+    [Fact]
+    public void An_open_session_response_for_the_suite_asked_for_parses_to_its_session_ids_and_matches_the_suite()
+    {
+        var r = RmcpPlusMessages.OpenSessionResponse.Parse(OpenSessionResponse(CipherSuite.Suite17));
+        Assert.Equal((0x42, 0xA1B2C3D4u, 0x44332211u), (r.Tag, r.ConsoleSessionId, r.BmcSessionId));
+        Assert.True(r.Matches(CipherSuite.Suite17));
+        Assert.False(r.Matches(CipherSuite.Suite3));
+    }
+
+    [Fact]
+    public void A_rakp_1_carries_the_name_length_and_name_where_the_spec_puts_them()
+    {
+        var m = RmcpPlusMessages.Rakp1(7, 0x01020304, new byte[16], 0x14, "admin"u8);
+        Assert.Equal(28 + 5, m.Length);
+        Assert.Equal((byte)0x14, m[24]);
+        Assert.Equal((byte)5, m[27]);
+        Assert.Equal("admin"u8.ToArray(), m[28..]);
+        Assert.Equal(new byte[] { 4, 3, 2, 1 }, m[4..8]);
     }
 
     [Fact]

@@ -276,63 +276,36 @@ public sealed class IpmiSession : IDisposable
         var kg = _target.Kg is { } k ? CipherSuite.Key20(k) : password;
         var user = Encoding.UTF8.GetBytes(_target.User);
 
-        // Open Session Request (§13.17): tag | max privilege (0: highest the algorithms allow) |
-        // reserved(2) | console session id(4) | auth, integrity, confidentiality payloads (8 each).
         _consoleId = SecureRandom.NonZeroId();
         var tag = SecureRandom.Bytes(1)[0];
-        var open = new byte[32];
-        open[0] = tag;
-        BinaryPrimitives.WriteUInt32LittleEndian(open.AsSpan(4), _consoleId);
-        AlgorithmPayload(0x00, suite.AuthAlgorithm).CopyTo(open.AsSpan(8));
-        AlgorithmPayload(0x01, suite.IntegrityAlgorithm).CopyTo(open.AsSpan(16));
-        AlgorithmPayload(0x02, suite.ConfidentialityAlgorithm).CopyTo(open.AsSpan(24));
-        // Open Session Response (§13.18): tag | status | max privilege | reserved | console id(4) |
-        // BMC session id(4) | the three algorithm payloads (8 each).
-        var opened = SessionSetup("Open Session", PayloadType.OpenSessionRequest, PayloadType.OpenSessionResponse, open, tag);
-        if (opened.Length < 12) throw new IpmiProtocolException($"Open Session Response of {opened.Length} bytes is truncated");
-        if (BinaryPrimitives.ReadUInt32LittleEndian(opened.AsSpan(4)) != _consoleId)
-            throw new IpmiProtocolException("Open Session Response carries another console session id");
-        _bmcId = BinaryPrimitives.ReadUInt32LittleEndian(opened.AsSpan(8));
-        if (opened.Length != 36) throw new IpmiProtocolException($"Open Session Response of {opened.Length} bytes, not 36");
-        if (opened[12 + 4] != suite.AuthAlgorithm || opened[20 + 4] != suite.IntegrityAlgorithm || opened[28 + 4] != suite.ConfidentialityAlgorithm)
-            throw new IpmiProtocolException($"BMC answered Open Session with other algorithms than cipher suite {suite.Id}");
+        var opened = RmcpPlusMessages.OpenSessionResponse.Parse(SessionSetup("Open Session", PayloadType.OpenSessionRequest,
+            PayloadType.OpenSessionResponse, RmcpPlusMessages.OpenSessionRequest(tag, _consoleId, suite), tag));
+        if (opened.ConsoleSessionId != _consoleId) throw new IpmiProtocolException("Open Session Response carries another console session id");
+        if (!opened.Matches(suite)) throw new IpmiProtocolException($"BMC answered Open Session with other algorithms than cipher suite {suite.Id}");
+        _bmcId = opened.BmcSessionId;
 
-        // RAKP Message 1 (§13.20): tag | reserved(3) | BMC session id(4) | Rm(16) | role | reserved(2) |
-        // user name length | user name. Role bit 4 = name-only lookup.
+        // Role bit 4: the BMC looks the user up by name only.
         var rm = SecureRandom.Bytes(16);
         var role = (byte)(0x10 | (byte)_target.Privilege);
         tag++;
-        var rakp1 = new byte[28 + user.Length];
-        rakp1[0] = tag;
-        BinaryPrimitives.WriteUInt32LittleEndian(rakp1.AsSpan(4), _bmcId);
-        rm.CopyTo(rakp1, 8);
-        rakp1[24] = role;
-        rakp1[27] = (byte)user.Length;
-        user.CopyTo(rakp1, 28);
-        // RAKP Message 2 (§13.21): tag | status | reserved(2) | console id(4) | Rc(16) | GUIDc(16) |
-        // HMAC_KUID(SIDm | SIDc | Rm | Rc | GUIDc | RoleM | ULengthM | UNameM).
-        var rakp2 = SessionSetup("RAKP 1", PayloadType.Rakp1, PayloadType.Rakp2, rakp1, tag);
-        if (rakp2.Length != 40 + suite.HashLength) throw new IpmiProtocolException($"RAKP 2 of {rakp2.Length} bytes, not {40 + suite.HashLength}");
-        var rc = rakp2.AsSpan(8, 16).ToArray();
-        var guid = rakp2.AsSpan(24, 16).ToArray();
+        var rakp2 = RmcpPlusMessages.Rakp2.Parse(SessionSetup("RAKP 1", PayloadType.Rakp1, PayloadType.Rakp2,
+            RmcpPlusMessages.Rakp1(tag, _bmcId, rm, role, user), tag), suite);
+        if (rakp2.ConsoleSessionId != _consoleId) throw new IpmiProtocolException("RAKP 2 carries another console session id");
         var sidM = Le(_consoleId);
         var sidC = Le(_bmcId);
-        var expected2 = suite.Hmac(password, [.. sidM, .. sidC, .. rm, .. rc, .. guid, role, (byte)user.Length, .. user]);
-        if (!CryptographicOperations.FixedTimeEquals(expected2, rakp2.AsSpan(40)))
+        var expected2 = suite.Hmac(password, [.. sidM, .. sidC, .. rm, .. rakp2.Rc, .. rakp2.Guid, role, (byte)user.Length, .. user]);
+        if (!CryptographicOperations.FixedTimeEquals(expected2, rakp2.KeyExchangeCode))
             throw new IpmiRefusedException($"BMC {_transport.Peer} rejected the login: wrong password for user '{_target.User}' (RAKP 2 key exchange code mismatch)");
 
         _keys = null;
-        var keys = new SessionKeys(suite, kg, rm, rc, role, user);
-        // RAKP Message 3 (§13.22): tag | status 0 | reserved(2) | BMC session id(4) |
-        // HMAC_KUID(Rc | SIDm | RoleM | ULengthM | UNameM).
+        var keys = new SessionKeys(suite, kg, rm, rakp2.Rc, role, user);
         tag++;
-        var code3 = suite.Hmac(password, [.. rc, .. sidM, role, (byte)user.Length, .. user]);
-        byte[] rakp3 = [tag, 0, 0, 0, .. sidC, .. code3];
-        // RAKP Message 4 (§13.23): tag | status | reserved(2) | console id(4) | HMAC_SIK(Rm | SIDc | GUIDc) truncated.
-        var rakp4 = SessionSetup("RAKP 3", PayloadType.Rakp3, PayloadType.Rakp4, rakp3, tag);
-        if (rakp4.Length != 8 + suite.IntegrityLength) throw new IpmiProtocolException($"RAKP 4 of {rakp4.Length} bytes, not {8 + suite.IntegrityLength}");
-        var icv = suite.Hmac(keys.Sik, [.. rm, .. sidC, .. guid])[..suite.IntegrityLength];
-        if (!CryptographicOperations.FixedTimeEquals(icv, rakp4.AsSpan(8)))
+        var code3 = suite.Hmac(password, [.. rakp2.Rc, .. sidM, role, (byte)user.Length, .. user]);
+        var rakp4 = RmcpPlusMessages.Rakp4.Parse(SessionSetup("RAKP 3", PayloadType.Rakp3, PayloadType.Rakp4,
+            RmcpPlusMessages.Rakp3(tag, _bmcId, code3), tag), suite);
+        if (rakp4.ConsoleSessionId != _consoleId) throw new IpmiProtocolException("RAKP 4 carries another console session id");
+        var icv = suite.Hmac(keys.Sik, [.. rm, .. sidC, .. rakp2.Guid])[..suite.IntegrityLength];
+        if (!CryptographicOperations.FixedTimeEquals(icv, rakp4.IntegrityCheckValue))
             throw new IpmiProtocolException("RAKP 4 integrity check value does not match the session key (wrong BMC key K_G?)");
         _keys = keys;
         _outSeq = 0;
@@ -341,8 +314,6 @@ public sealed class IpmiSession : IDisposable
     }
 
     private static byte[] Le(uint v) { var b = new byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(b, v); return b; }
-
-    private static byte[] AlgorithmPayload(byte type, byte algorithm) => [type, 0, 0, 0x08, algorithm, 0, 0, 0];
 
     /// <summary>One pre-session RMCP+ exchange matched by message tag; a non-zero status is the BMC's refusal.</summary>
     private byte[] SessionSetup(string what, byte requestType, byte responseType, byte[] payload, byte tag)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using OcfAgents.Fencing;
-using OcfAgents.Fencing.Ipmi;
+using OcfAgents.Ipmi;
 using OcfAgents.Logging;
 using OcfAgents.Sys;
 

@@ -1,5 +1,5 @@
 using OcfAgents.Fencing;
-using OcfAgents.Fencing.Ribcl;
+using OcfAgents.Ribcl;
 using OcfAgents.Logging;
 using OcfAgents.Sys;
 

@@ -1,4 +1,3 @@
-using OcfAgents.Db;
 using OcfAgents.Logging;
 using OcfAgents.Ocf;
 using OcfAgents.Sys;

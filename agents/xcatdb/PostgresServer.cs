@@ -1,5 +1,4 @@
 using System.Globalization;
-using OcfAgents.Db;
 using OcfAgents.Logging;
 using OcfAgents.Ocf;
 using OcfAgents.Sys;

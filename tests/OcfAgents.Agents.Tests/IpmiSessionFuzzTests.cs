@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using OcfAgents.Agents.Tests.Support;
 using OcfAgents.Fencing;
-using OcfAgents.Fencing.Ipmi;
+using OcfAgents.Ipmi;
 using OcfAgents.Logging;
 using OcfAgents.Sys;
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using OcfAgents.Fencing.Ribcl;
+using OcfAgents.Ribcl;
 using OcfAgents.Xml;
 
 // iLO stand-in: RIBCL over TLS on a loopback port, the way an iLO2 (firmware 1.94, RIBCL 2.22)

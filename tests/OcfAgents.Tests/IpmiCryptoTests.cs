@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using OcfAgents.Fencing.Ipmi;
+using OcfAgents.Ipmi;
 
 namespace OcfAgents.Tests;
 

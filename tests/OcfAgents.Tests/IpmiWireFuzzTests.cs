@@ -1,5 +1,5 @@
 using OcfAgents.TestSupport;
-using OcfAgents.Fencing.Ipmi;
+using OcfAgents.Ipmi;
 
 namespace OcfAgents.Tests;
 

@@ -1,4 +1,4 @@
-using OcfAgents.Fencing.Ribcl;
+using OcfAgents.Ribcl;
 using OcfAgents.Xml;
 
 namespace OcfAgents.Tests;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using OcfAgents.Fencing;
-using OcfAgents.Fencing.Ribcl;
+using OcfAgents.Ribcl;
 using OcfAgents.Xcat;
 
 namespace OcfAgents.Tests;

@@ -1,4 +1,4 @@
-using OcfAgents.Fencing.Ipmi;
+using OcfAgents.Ipmi;
 
 namespace OcfAgents.TestSupport;
 

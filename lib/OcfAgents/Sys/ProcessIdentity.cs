@@ -72,6 +72,9 @@ public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
     /// <summary>Field 4 (ppid) of /proc/PID/stat, 0 when the process is gone.</summary>
     public static int ParentOf(int pid) => StatField(pid, 1);
 
+    /// <summary>This process's effective user id (the one the kernel checks and peers see over a Unix socket).</summary>
+    public static uint EffectiveUserId => Native.GetEuid();
+
     /// <summary>Field 5 (pgrp) of /proc/PID/stat, 0 when the process is gone.</summary>
     public static int GroupOf(int pid) => StatField(pid, 2);
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using OcfAgents.Fencing.Ipmi;
+using OcfAgents.Ipmi;
 
 namespace OcfAgents.Agents.Tests.Support;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using OcfAgents.Fencing;
 using OcfAgents.Sys;
 
-namespace OcfAgents.Fencing.Ipmi;
+namespace OcfAgents.Ipmi;
 
 /// <summary>Nothing usable came back from the BMC before the retries or the deadline ran out.</summary>
 public sealed class IpmiTimeoutException(string message) : FenceDeviceException(message);

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using OcfAgents.Fencing;
 
-namespace OcfAgents.Fencing.Ipmi;
+namespace OcfAgents.Ipmi;
 
 /// <summary>A reply that does not follow the wire format: garbled, truncated or foreign.</summary>
 public sealed class IpmiProtocolException(string message) : FenceDeviceException("garbled reply from the device: " + message);

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using OcfAgents.Sys;
 
-namespace OcfAgents.Db;
+namespace OcfAgents.Agents.XcatDb;
 
 /// <summary>
 /// "Does the server accept connections?" asked the way a client does, without credentials

@@ -9,8 +9,9 @@ using OcfAgents.Logging;
 using OcfAgents.Sys;
 using OcfAgents.Xml;
 using OcfAgents.Text;
+using OcfAgents.Fencing;
 
-namespace OcfAgents.Fencing.Ribcl;
+namespace OcfAgents.Ribcl;
 
 /// <summary>The iLO answered with a non-zero RESPONSE STATUS.</summary>
 public sealed class RibclStatusException(int status, string message, string hint)

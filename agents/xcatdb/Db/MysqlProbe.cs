@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using OcfAgents.Sys;
 
-namespace OcfAgents.Db;
+namespace OcfAgents.Agents.XcatDb;
 
 /// <summary>
 /// "Does the server accept connections?" for MariaDB/MySQL, asked on its Unix socket as a client
@@ -112,7 +112,7 @@ public static class MysqlProbe
         payload.AddRange(head);
         payload.Add(33);                                         // utf8_general_ci
         payload.AddRange(new byte[23]);
-        payload.AddRange(Encoding.UTF8.GetBytes(Native.GetEuid() == 0 ? "root" : Environment.UserName));
+        payload.AddRange(Encoding.UTF8.GetBytes(ProcessIdentity.EffectiveUserId == 0 ? "root" : Environment.UserName));
         payload.Add(0);
         payload.Add(0);                                          // auth data: none
         payload.AddRange("unix_socket"u8);

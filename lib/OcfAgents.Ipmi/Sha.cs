@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace OcfAgents.Fencing.Ipmi;
+namespace OcfAgents.Ipmi;
 
 /// <summary>
 /// SHA-1 and SHA-256 (FIPS 180-4 §6.1, §6.2) and HMAC (RFC 2104, FIPS 198-1): what RMCP+ needs for

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace OcfAgents.Fencing.Ipmi;
+namespace OcfAgents.Ipmi;
 
 /// <summary>
 /// MD5 (RFC 1321), for the IPMI v1.5 MD5 auth code (IPMI v2.0 §22.17.1) and nothing else: BMCs

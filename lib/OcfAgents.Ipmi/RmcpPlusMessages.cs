@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace OcfAgents.Fencing.Ipmi;
+namespace OcfAgents.Ipmi;
 
 /// <summary>
 /// The RMCP+ session-setup messages (IPMI v2.0 §13.17–13.23), one builder for each message the

@@ -2,7 +2,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using AesNi = System.Runtime.Intrinsics.X86.Aes;
 
-namespace OcfAgents.Fencing.Ipmi;
+namespace OcfAgents.Ipmi;
 
 /// <summary>
 /// AES-128 (FIPS 197) in CBC mode (NIST SP 800-38A §6.2), no padding: RMCP+ pads itself

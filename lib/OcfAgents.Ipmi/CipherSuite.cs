@@ -1,4 +1,4 @@
-namespace OcfAgents.Fencing.Ipmi;
+namespace OcfAgents.Ipmi;
 
 /// <summary>
 /// The two RMCP+ cipher suites we speak (IPMI v2.0 §22.15.2, table 22-20, and the SHA-256 errata):

@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using OcfAgents.Logging;
 using OcfAgents.Sys;
+using OcfAgents.Fencing;
 
-namespace OcfAgents.Fencing.Ipmi;
+namespace OcfAgents.Ipmi;
 
 public enum IpmiInterface { Lan, LanPlus }
 

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using OcfAgents.Xml;
+using OcfAgents.Fencing;
 
-namespace OcfAgents.Fencing.Ribcl;
+namespace OcfAgents.Ribcl;
 
 /// <summary>The iLO's reply is not RIBCL we can read (garbled, truncated, not XML).</summary>
 public sealed class RibclProtocolException(string message) : FenceDeviceException("garbled reply from the iLO: " + message);

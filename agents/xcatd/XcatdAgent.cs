@@ -30,12 +30,11 @@ public sealed class XcatdAgent : ResourceAgent<XcatdConfig>
         "'xcatd: SSL listener': a pid file left behind after a crash or a reboot names nobody, or somebody else.",
         @default: "/var/run/xcatd.pid");
 
-    public static readonly Parameter<string> SystemdUnit = Param.String("systemd_unit", "Start and stop through this systemd unit",
+    public static readonly Parameter<string> SystemdUnit = Param.SystemdUnit("Start and stop through this systemd unit",
         "On a node booted with systemd, e.g. xcatd.service (Type=forking, PIDFile the same as pidfile): start is " +
         "'systemctl start --no-block UNIT' followed by the same readiness wait (a failed unit ends it at once; at the " +
         "timeout the unit is stopped), stop is 'systemctl stop UNIT' followed by the same escalation and verification. " +
-        "Unset: the agent runs xcatd itself, which needs no systemd.",
-        check: Sys.Systemctl.CheckUnitName);
+        "Unset: the agent runs xcatd itself, which needs no systemd.");
 
     public static readonly Parameter<string> XcatRoot = Param.AbsolutePath("xcatroot", "XCATROOT",
         "xCAT's installation directory, given to xcatd and the post_start commands as XCATROOT; its sbin and bin " +

@@ -234,15 +234,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             foreach (var (port, what) in new[] { (config.Port, "client port"), (config.InstallPort, "install monitor port") })
                 if (PortOwner.IsListening(port))
                     return OcfResult.Fail(OcfExit.Generic, $"port {port} (xcatd's {what}) is in use by {PortOwner.Describe(port) ?? "another program"}; stop it first");
-            if (config.SystemdUnit is { } unit)
-            {
-                // systemd runs the launcher; the readiness wait is the same.
-                var r = Systemctl.StartNoBlock(unit, deadline);
-                if (!r.Succeeded) return OcfResult.Fail(OcfExit.Generic, $"systemctl start {unit} failed: {Systemctl.LastLine(r)}");
-                log.Info($"asked systemd to start {unit}");
-                CrashPoint.Here("asked systemd to start the unit");
-                return AwaitUnit(unit, deadline);
-            }
+            // systemd runs the launcher; the readiness wait is the same.
+            if (config.SystemdUnit is { } unit) return StartUnit(unit, deadline);
             RemoveStaleServicePids();
             var env = new Dictionary<string, string>
             {
@@ -304,22 +297,18 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     /// <summary>
     /// systemd mode: the unit's launcher is ours to wait for, not to spawn. The unit failing
     /// (xcatd's exit 2, a bad ExecStart) ends the wait at once; at the deadline the unit is
-    /// stopped, so that systemd does not finish the start behind Pacemaker's back.
+    /// stopped, and any launcher it left still waiting for the database with it.
     /// </summary>
-    private OcfResult AwaitUnit(string unit, Deadline deadline)
+    private OcfResult StartUnit(string unit, Deadline deadline)
     {
-        var cleanup = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, deadline.Budget.Ticks / 4));
-        var wait = Deadline.After(deadline.Remaining - cleanup);
         var ready = OcfResult.NotRunning;
-        var failed = false;
-        wait.WaitUntil(() => (ready = Monitor(0, wait)).IsSuccess || (failed = Systemctl.IsFailed(unit, wait)),
-            TimeSpan.FromMilliseconds(200));
-        if (ready.IsSuccess && PidFileListener() is { } listener) return Started(listener);
-        var waiting = !failed && Launchers().Count > 0;
-        var stop = Systemctl.Stop(unit, Deadline.After(deadline.Remaining));
-        if (!stop.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(stop)}");
+        var start = Systemctl.StartAndWait(unit, deadline, wait => (ready = Monitor(0, wait)).IsSuccess, log, "");
+        if (start.NotQueued is { } error) return OcfResult.Fail(OcfExit.Generic, error);
+        if (start.Ready && PidFileListener() is { } listener) return Started(listener);
+        var waiting = !start.Failed && Launchers().Count > 0;
+        Systemctl.StopAfterStart(unit, deadline, log);
         Terminate(Launchers(), [], Deadline.After(deadline.Remaining));
-        if (failed) return OcfResult.Fail(OcfExit.Generic, $"systemd reports {unit} failed; see systemctl status {unit} and journalctl -u {unit}");
+        if (start.Failed) return OcfResult.Fail(OcfExit.Generic, $"systemd reports {unit} failed; see systemctl status {unit} and journalctl -u {unit}");
         return waiting
             ? OcfResult.Fail(OcfExit.Generic, $"xcatd waiting for its database: {unit} had not started the listener at the start timeout " +
                 "(xcatd retries for ~27 minutes while the database is down); stopped the unit; start xcatdb first")
@@ -355,10 +344,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         {
             // systemd stops the unit (TERM, then KILL of its cgroup after TimeoutStopSec); whatever
             // of xcatd survives the half of the stop timeout it gets meets the escalation below.
-            var stopped = Systemctl.Stop(unit, Deadline.After(deadline.Remaining / 2));
-            if (!stopped.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(stopped)}");
-            else log.Info($"systemd stopped {unit}");
-            CrashPoint.Here("asked systemd to stop the unit");
+            Systemctl.StopFirst(unit, deadline, log);
             listener = listener is { IsAlive: true } ? listener : null;
         }
         if (listener is { } l)

@@ -233,38 +233,23 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     /// </summary>
     private OcfResult StartUnit(string unit, Deadline deadline)
     {
-        var r = Systemctl.StartNoBlock(unit, deadline);
-        if (!r.Succeeded) return OcfResult.Fail(OcfExit.Generic, $"systemctl start {unit} failed: {Systemctl.LastLine(r)}");
-        log.Info($"asked systemd to start {unit} for {DataDir}");
-        CrashPoint.Here("asked systemd to start the unit");
-        var cleanup = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, deadline.Budget.Ticks / 4));
-        var wait = Deadline.After(deadline.Remaining - cleanup);
         var last = OcfResult.NotRunning;
-        var failed = false;
-        wait.WaitUntil(() => (last = Monitor(0, wait)).IsSuccess || (failed = Systemctl.IsFailed(unit, wait)), TimeSpan.FromMilliseconds(200));
-        if (last.IsSuccess && ReadPidFile() is { Ours: true } state)
+        var start = Systemctl.StartAndWait(unit, deadline, wait => (last = Monitor(0, wait)).IsSuccess, log, $" for {DataDir}");
+        if (start.NotQueued is { } error) return OcfResult.Fail(OcfExit.Generic, error);
+        if (start.Ready && ReadPidFile() is { Ours: true } state)
         {
             Record(state.Pid);
             return OcfResult.Success;
         }
-        var stop = Systemctl.Stop(unit, Deadline.After(deadline.Remaining));
-        if (!stop.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(stop)}");
-        return OcfResult.Fail(OcfExit.Generic, failed
+        Systemctl.StopAfterStart(unit, deadline, log);
+        return OcfResult.Fail(OcfExit.Generic, start.Failed
             ? $"systemd reports {unit} failed; see systemctl status {unit}; last log line: {LastLogLine()}"
             : $"{EngineName} did not become ready under {unit} within the start timeout ({last.Reason ?? "not running"}); stopped the unit");
     }
 
     public OcfResult Stop(Deadline deadline)
     {
-        if (config.SystemdUnit is { } unit)
-        {
-            // systemd's stop first (its own escalation within TimeoutStopSec); whatever survives
-            // half of the stop timeout meets ours below, and the same verification.
-            var r = Systemctl.Stop(unit, Deadline.After(deadline.Remaining / 2));
-            if (!r.Succeeded) log.Warn($"systemctl stop {unit}: {Systemctl.LastLine(r)}");
-            else log.Info($"systemd stopped {unit}");
-            CrashPoint.Here("asked systemd to stop the unit");
-        }
+        if (config.SystemdUnit is { } unit) Systemctl.StopFirst(unit, deadline, log);
         var state = ReadPidFile();
         var serverPid = state is { Ours: true } s ? s.Pid : Recorded()?.Pid ?? 0;
         if (serverPid > 0)

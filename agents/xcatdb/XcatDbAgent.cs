@@ -62,12 +62,11 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
         "MariaDB only: a my.cnf the server reads (--defaults-file). Unset: --no-defaults, so that no node-local file " +
         "changes how the shared database runs.");
 
-    public static readonly Parameter<string> SystemdUnit = Param.String("systemd_unit", "Start and stop the server through this systemd unit",
+    public static readonly Parameter<string> SystemdUnit = Param.SystemdUnit("Start and stop the server through this systemd unit",
         "On a node booted with systemd (e.g. postgresql@15-main.service or mariadb.service, set up for datadir): start is " +
         "'systemctl start --no-block UNIT' and the same readiness wait and identity check (a failed unit ends it at once; " +
         "at the timeout the unit is stopped); stop is 'systemctl stop UNIT', then the same escalation and verification. " +
-        "Unset: the agent runs the server itself, which needs no systemd. Not used with sqlite.",
-        check: Sys.Systemctl.CheckUnitName);
+        "Unset: the agent runs the server itself, which needs no systemd. Not used with sqlite.");
 
     public static readonly Parameter<string> LogFile = Param.AbsolutePath("logfile", "Server log",
         "The server's stdout and stderr are appended here.", @default: "/var/log/xcatdb.log");

@@ -116,6 +116,14 @@ public static class Param
     public static Parameter<string> StateDir(string agent, string longDesc) =>
         AbsolutePath("state_dir", "Where this node's state is recorded", longDesc, @default: $"/run/ocf-{agent}");
 
+    /// <summary>
+    /// systemd_unit, the same for every agent whose daemon may run as a systemd unit instead of
+    /// under the agent (Sys.Systemctl does the starting and stopping): a unit name as systemd
+    /// accepts it. <paramref name="longDesc"/> says which unit and what changes.
+    /// </summary>
+    public static Parameter<string> SystemdUnit(string shortDesc, string longDesc) =>
+        String("systemd_unit", shortDesc, longDesc, check: Sys.Systemctl.CheckUnitName);
+
     /// <summary>A whitespace-separated list of absolute paths.</summary>
     public static Parameter<string[]> PathList(string name, string shortDesc, string longDesc,
         string? @default = null, bool required = false, bool unique = false) =>

@@ -58,21 +58,21 @@ public sealed class IpmiFenceDevice : FenceDevice
          "Power fencing through a BMC with IPMI 1.5 (lan) or IPMI 2.0 (lanplus), spoken natively. reset is off, verified, then on.",
          "https://www.intel.com/content/www/us/en/products/docs/servers/ipmi/ipmi-home.html");
 
-    public override IReadOnlyList<string> ExternalHosts(Func<string, string?> env) =>
-        env("hostname")?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) ?? [];
+    public override IReadOnlyList<string> ExternalHosts(ExternalValues env) =>
+        env.Given("hostname")?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) ?? [];
 
-    public override void MapExternal(Func<string, string?> env, FenceOptions into)
+    public override void MapExternal(ExternalValues env, FenceOptions into)
     {
-        into.Set(Ip, env("ipaddr") ?? "");
-        if (env("userid") is { } user) into.Set(Username, user);
-        if (env("port") is { } port) into.Set(IpPort, port);
-        if (env("cipher") is { } cipher) into.Set(Cipher, cipher);
-        var iface = env("interface") ?? "lan";
+        into.Set(Ip, env.Given("ipaddr") ?? "");
+        if (env.Given("userid") is { } user) into.Set(Username, user);
+        if (env.Given("port") is { } port) into.Set(IpPort, port);
+        if (env.Given("cipher") is { } cipher) into.Set(Cipher, cipher);
+        var iface = env.Get("interface");
         if (iface is not ("lan" or "lanplus")) throw new FenceConfigException($"parameter interface: '{iface}' is not lan or lanplus");
         into.Set(LanPlus, iface == "lanplus" ? "1" : "0");
-        if (env("priv") is { } priv) into.Set(PrivLvl, priv.ToLowerInvariant());
-        var passwd = env("passwd");
-        switch (env("passwd_method") ?? "param")
+        if (env.Given("priv") is { } priv) into.Set(PrivLvl, priv.ToLowerInvariant());
+        var passwd = env.Given("passwd");
+        switch (env.Get("passwd_method"))
         {
             case "param" or "env":
                 if (passwd is not null) into.Set(PasswordOption, passwd);

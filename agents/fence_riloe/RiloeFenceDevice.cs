@@ -71,29 +71,29 @@ public sealed class RiloeFenceDevice : FenceDevice
          "Power fencing through an HP iLO with RIBCL over TLS (raw stream or POST /ribcl). reset is off, verified, then on (or the iLO's reset with ilo_can_reset).",
          "https://www.hpe.com/");
 
-    public override IReadOnlyList<string> ExternalHosts(Func<string, string?> env) =>
-        env("hostlist")?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) ?? [];
+    public override IReadOnlyList<string> ExternalHosts(ExternalValues env) =>
+        env.Given("hostlist")?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) ?? [];
 
-    public override void MapExternal(Func<string, string?> env, FenceOptions into)
+    public override void MapExternal(ExternalValues env, FenceOptions into)
     {
-        into.Set(Ip, env("ilo_hostname") ?? "");
-        into.Set(Username, env("ilo_user") ?? "Administrator");
-        if (env("ilo_password") is { } password) into.Set(PasswordOption, password);
-        var canReset = env("ilo_can_reset") ?? "0";
+        into.Set(Ip, env.Given("ilo_hostname") ?? "");
+        into.Set(Username, env.Get("ilo_user"));
+        if (env.Given("ilo_password") is { } password) into.Set(PasswordOption, password);
+        var canReset = env.Get("ilo_can_reset");
         into.Set(FenceOption.Method, canReset.Trim() is "0" or "" ? "onoff" : "cycle");
-        into.Set(RibclVersion, env("ilo_protocol") ?? "1.2");
-        into.Set(PowerMethod, env("ilo_powerdown_method") ?? "power");
+        into.Set(RibclVersion, env.Get("ilo_protocol"));
+        into.Set(PowerMethod, env.Get("ilo_powerdown_method"));
         // "-" is "no proxy" for the positional (stonith -p / stonith_host) form, which cannot leave a value empty.
-        if (env("ilo_proxyhost") is { Length: > 0 } proxy && proxy != "-")
+        if (env.Given("ilo_proxyhost") is { Length: > 0 } proxy && proxy != "-")
         {
             into.Set(ProxyHost, proxy);
-            if (env("ilo_proxyport") is { } proxyPort) into.Set(ProxyPort, proxyPort);
+            if (env.Given("ilo_proxyport") is { } proxyPort) into.Set(ProxyPort, proxyPort);
         }
-        if (env("ilo_port") is { } port) into.Set(IpPort, port);
-        if (env("ilo_transport") is { } transport) into.Set(Transport, transport);
-        if (env("ilo_ca_file") is { Length: > 0 } ca) into.Set(SslCaFile, ca);
-        if (env("ilo_ssl_insecure") is { } insecure) into.Set(SslInsecure, insecure);
-        if (env("ilo_reset_command") is { } reset) into.Set(ResetCommand, reset);
+        if (env.Given("ilo_port") is { } port) into.Set(IpPort, port);
+        if (env.Given("ilo_transport") is { } transport) into.Set(Transport, transport);
+        if (env.Given("ilo_ca_file") is { Length: > 0 } ca) into.Set(SslCaFile, ca);
+        if (env.Given("ilo_ssl_insecure") is { } insecure) into.Set(SslInsecure, insecure);
+        if (env.Given("ilo_reset_command") is { } reset) into.Set(ResetCommand, reset);
     }
 
     public override void Validate(FenceOptions o)

@@ -16,7 +16,7 @@ public sealed class IpmiRefusedException(string message) : FenceDeviceException(
 public sealed record IpmiTarget
 {
     public required string Host { get; init; }
-    public int Port { get; init; } = 623;
+    public required int Port { get; init; }
     public string User { get; init; } = "";
     public byte[] Password { get; init; } = [];
     public IpmiInterface Interface { get; init; } = IpmiInterface.LanPlus;

@@ -32,20 +32,20 @@ public enum RibclTransport
 public sealed record RibclTarget
 {
     public required string Host { get; init; }
-    public int Port { get; init; } = 443;
+    public required int Port { get; init; }
     public required string User { get; init; }
     public required byte[] Password { get; init; }
     /// <summary>The VERSION of our &lt;RIBCL&gt; element: 1.2 or 2.0 (external/riloe's ilo_protocol).</summary>
-    public string Version { get; init; } = "2.0";
+    public required string Version { get; init; }
     public RibclTransport Transport { get; init; } = RibclTransport.Raw;
     /// <summary>PEM file of the CA (or the iLO's own certificate) to trust; null: the system's trust store.</summary>
     public string? CaFile { get; init; }
     public bool Insecure { get; init; }
     /// <summary>An HTTP proxy reached with CONNECT (external/riloe's ilo_proxyhost/ilo_proxyport).</summary>
     public string? ProxyHost { get; init; }
-    public int ProxyPort { get; init; } = 3128;
+    public int ProxyPort { get; init; }
     /// <summary>The most one request (connect, TLS, request, whole reply) may take, within the action's deadline.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public required TimeSpan RequestTimeout { get; init; }
 }
 
 /// <summary>

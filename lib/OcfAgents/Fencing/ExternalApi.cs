@@ -27,18 +27,19 @@ public static class ExternalApi
             case "getinfo-xml": stdout.Write(FenceDocs.ExternalXml(device)); return FenceHost.Success;
         }
         var options = new FenceOptions(FenceHost.AllOptions(device));
+        var values = new ExternalValues(device.ExternalParameters, Env);
         try
         {
             foreach (var p in device.ExternalParameters.Where(p => p.Required && Env(p.Name) is null))
                 throw new FenceConfigException($"parameter {p.Name} is required");
-            device.MapExternal(Env, options);
+            device.MapExternal(values, options);
             options.CheckRequired();
             if (options.Errors.Count > 0) throw new FenceConfigException(string.Join("; ", options.Errors));
             device.Validate(options);
         }
         catch (FenceConfigException e) { return FenceHost.Fail(log, e.Message); }
 
-        var hosts = device.ExternalHosts(Env);
+        var hosts = device.ExternalHosts(values);
         switch (op)
         {
             case "gethosts":

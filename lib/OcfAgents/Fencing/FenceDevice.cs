@@ -23,6 +23,22 @@ public sealed record ExternalParameter(string Name, string ShortDesc, string Lon
     string? Default = null, bool Required = false, bool Unique = false, bool Secret = false, bool ConfigName = true);
 
 /// <summary>
+/// external/ parameters as a plugin receives them (environment variables), read against their
+/// declarations: a parameter's default is written once, in its <see cref="ExternalParameter"/>.
+/// </summary>
+public sealed class ExternalValues(IReadOnlyList<ExternalParameter> declared, Func<string, string?> environment)
+{
+    /// <summary>The value set (non-empty), or null.</summary>
+    public string? Given(string name) => environment(Declared(name).Name);
+
+    /// <summary>The value set, else the declared default, else "".</summary>
+    public string Get(string name) => Given(name) ?? Declared(name).Default ?? "";
+
+    private ExternalParameter Declared(string name) =>
+        declared.FirstOrDefault(p => p.Name == name) ?? throw new ArgumentException($"external/ parameter {name} is not declared");
+}
+
+/// <summary>
 /// A fencing device described once for both APIs: the fence-agent options (Pacemaker 2,
 /// stonith:fence_*) and the cluster-glue external/ parameters (Heartbeat, stonith:external/*),
 /// which the device maps onto its fence-agent options so that one code path does the work.
@@ -43,10 +59,10 @@ public abstract class FenceDevice
     public abstract (string Id, string Name, string Description, string Url) ExternalInfo { get; }
 
     /// <summary>The hosts this external/ device fences (gethosts), from its parameters.</summary>
-    public abstract IReadOnlyList<string> ExternalHosts(Func<string, string?> env);
+    public abstract IReadOnlyList<string> ExternalHosts(ExternalValues env);
 
     /// <summary>Fills fence-agent options from external/ parameters (environment variables).</summary>
-    public abstract void MapExternal(Func<string, string?> env, FenceOptions into);
+    public abstract void MapExternal(ExternalValues env, FenceOptions into);
 
     /// <summary>Cross-parameter checks beyond each parameter's own type; throw <see cref="FenceConfigException"/>.</summary>
     public virtual void Validate(FenceOptions options) { }

@@ -115,8 +115,7 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
         var real = PathText.Real(config.Directory)!;
         if (Show(deadline) is { Kind: Reply.Ok, Path: { } taken } && taken != real)
             return OcfResult.Fail(OcfExit.Generic, $"Ganesha export {config.ExportId} exports {taken}, not {real}: the Export_Id is taken; choose another export_id");
-        StateDirectory.Ensure(config.StateDir);
-        AtomicFs.WriteFileAtomic(BlockFile, Encoding.UTF8.GetBytes(Block(real)), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        StateDirectory.WriteRecord(BlockFile, Block(real));
         CrashPoint.Here("wrote the export block");
         var (kind, text) = Call("AddExport", deadline, BlockFile, $"EXPORT(Export_Id={config.ExportId.ToString(CultureInfo.InvariantCulture)})");
         return kind switch
@@ -155,7 +154,7 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
                 log.Info($"Ganesha no longer exports {path} (export {config.ExportId})");
             }
         }
-        if (File.Exists(BlockFile)) AtomicFs.Unlink(BlockFile);
+        StateDirectory.ForgetRecord(BlockFile);
         return OcfResult.Success;
     }
 }

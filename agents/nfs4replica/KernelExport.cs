@@ -43,8 +43,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     private string? ExportedPath()
     {
         if (PathText.Real(config.Directory) is { } real) return real;
-        try { return File.ReadAllText(RecordFile).Trim() is { Length: > 0 } p ? p : null; }
-        catch (IOException) { return null; }
+        return StateDirectory.ReadRecord(RecordFile);
     }
 
     private IReadOnlyList<string> Wanted(string path) =>
@@ -111,8 +110,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
 
     private string? Recorded()
     {
-        try { return File.ReadAllText(RecordFile).Trim() is { Length: > 0 } p ? p : null; }
-        catch (IOException) { return null; }
+        return StateDirectory.ReadRecord(RecordFile);
     }
 
     private const string NfsdThreads = "/proc/fs/nfsd/threads";
@@ -215,7 +213,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
                 if (!flush.Succeeded) log.Debug($"exportfs -f: {LastLine(flush)}");
             }
         }
-        if (File.Exists(RecordFile)) AtomicFs.Unlink(RecordFile);
+        StateDirectory.ForgetRecord(RecordFile);
         return OcfResult.Success;
     }
 }

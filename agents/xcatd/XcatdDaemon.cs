@@ -81,11 +81,8 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         catch (DirectoryNotFoundException) { return null; }
     }
 
-    private static ProcessIdentity? Recorded(string file)
-    {
-        try { return ProcessIdentity.Parse(File.ReadAllText(file)) is { IsAlive: true } id ? id : null; }
-        catch (IOException) { return null; }
-    }
+    private static ProcessIdentity? Recorded(string file) =>
+        StateDirectory.ReadRecord(file) is { } text && ProcessIdentity.Parse(text) is { IsAlive: true } id ? id : null;
 
     /// <summary>
     /// The launcher a start spawned and did not see through: the one recorded, or — when the start
@@ -103,26 +100,15 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     }
 
     /// <summary>The sessions recorded at start (the listener's and the launcher's).</summary>
-    private List<int> RecordedSessions()
-    {
-        try
-        {
-            return File.ReadAllText(SessionsFile).Split(' ', StringSplitOptions.RemoveEmptyEntries)
-                .Select(t => int.TryParse(t, out var sid) ? sid : 0).Where(sid => sid > 1).Distinct().ToList();
-        }
-        catch (IOException) { return []; }
-    }
+    private List<int> RecordedSessions() =>
+        (StateDirectory.ReadRecord(SessionsFile) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => int.TryParse(t, out var sid) ? sid : 0).Where(sid => sid > 1).Distinct().ToList();
 
     /// <summary>
     /// What is left in the sessions of the xcatd this resource started, once its listener is gone
     /// (SIGKILLed alone, its helpers keep port 3002; a request keeps running its plugin).
     /// </summary>
     private List<int> Leftovers() => ProcessIdentity.SessionMembers(RecordedSessions());
-
-    private static void Forget(string file)
-    {
-        if (File.Exists(file)) AtomicFs.Unlink(file);
-    }
 
     // ---- monitor -------------------------------------------------------------------------------
 
@@ -270,13 +256,13 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         if (exit is { } status && status != 0)
         {
             Terminate([launcher], [launcher], Deadline.After(deadline.Remaining));
-            Forget(LauncherFile);
+            StateDirectory.ForgetRecord(LauncherFile);
             return OcfResult.Fail(OcfExit.Generic, $"xcatd exited with {Daemon.DescribeExit(status)} during start-up" +
                 (Daemon.ExitCode(status) == 2 ? $" (xcatd exits 2 at once when {config.ConfigDir} is unusable)" : "") + $": {LastLogLine()}");
         }
         var waiting = exit is null;
         Terminate([launcher], [launcher], Deadline.After(deadline.Remaining));
-        Forget(LauncherFile);
+        StateDirectory.ForgetRecord(LauncherFile);
         return waiting
             ? OcfResult.Fail(OcfExit.Generic, $"xcatd still waits for its database at the start timeout ({LastLogLine()}); " +
                 $"killed its launcher (pid {launcher}) and all it started; start xcatdb first (xcatd itself retries for ~27 minutes)")
@@ -289,7 +275,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         var sessions = new[] { ProcessIdentity.SessionOf(listener.Pid), launcherSession }.Where(sid => sid > 1).Distinct();
         StateDirectory.WriteRecord(SessionsFile, string.Join(' ', sessions));
         CrashPoint.Here("recorded the listener");
-        Forget(LauncherFile);
+        StateDirectory.ForgetRecord(LauncherFile);
         log.Info($"xcatd's SSL listener (pid {listener.Pid}) holds port {config.Port}");
         return OcfResult.Success;
     }
@@ -391,10 +377,10 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
             log.Info($"removed stale {config.PidFile}");
         }
         RemoveStaleServicePids();
-        Forget(ListenerFile);
-        Forget(SessionsFile);
-        Forget(LauncherFile);
-        Forget(PostStartCommands.MarkerFile(config, Instance));
+        StateDirectory.ForgetRecord(ListenerFile);
+        StateDirectory.ForgetRecord(SessionsFile);
+        StateDirectory.ForgetRecord(LauncherFile);
+        StateDirectory.ForgetRecord(PostStartCommands.MarkerFile(config, Instance));
         return OcfResult.Success;
     }
 

@@ -106,11 +106,8 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     private string IdentityFile => Path.Combine(config.StateDir, $"{instance}.server");
 
     /// <summary>The server this agent started, when it is still that same live process.</summary>
-    private ProcessIdentity? Recorded()
-    {
-        try { return ProcessIdentity.Parse(File.ReadAllText(IdentityFile)) is { IsAlive: true } id && ProcessNames.Contains(Comm(id.Pid)) ? id : null; }
-        catch (IOException) { return null; }
-    }
+    private ProcessIdentity? Recorded() =>
+        StateDirectory.ReadRecord(IdentityFile) is { } text && ProcessIdentity.Parse(text) is { IsAlive: true } id && ProcessNames.Contains(Comm(id.Pid)) ? id : null;
 
     private void Record(int pid)
     {
@@ -280,7 +277,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
             log.Info($"removed stale {PidFile}");
         }
         CrashPoint.Here("server gone");
-        if (File.Exists(IdentityFile)) AtomicFs.Unlink(IdentityFile);
+        StateDirectory.ForgetRecord(IdentityFile);
         return OcfResult.Success;
     }
 

@@ -59,7 +59,7 @@ public sealed class SqliteTables(XcatDbConfig config, Log log, string instance) 
 
     public OcfResult Stop(Deadline deadline)
     {
-        if (File.Exists(Record)) AtomicFs.Unlink(Record);
+        StateDirectory.ForgetRecord(Record);
         log.Info($"SQLite tables in {config.SqliteDir} released");
         return OcfResult.Success;
     }

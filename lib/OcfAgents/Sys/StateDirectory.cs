@@ -43,15 +43,30 @@ public static class StateDirectory
     }
 
     /// <summary>
-    /// Records <paramref name="text"/> (newline added) in <paramref name="path"/>, a file directly
-    /// in a state directory, which is ensured and verified first: written to a temporary file,
-    /// fsynced and renamed over the old record (0600), so that a SIGKILL at any point leaves the
-    /// old record or the new one, never a part.
+    /// Records <paramref name="text"/> (a final newline added when it has none) in
+    /// <paramref name="path"/>, a file directly in a state directory, which is ensured and verified
+    /// first: written to a temporary file, fsynced and renamed over the old record (0600), so that a
+    /// SIGKILL at any point leaves the old record or the new one, never a part.
     /// </summary>
     public static void WriteRecord(string path, string text)
     {
         Ensure(Path.GetDirectoryName(path)!);
-        AtomicFs.WriteFileAtomic(path, Encoding.UTF8.GetBytes(text + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        AtomicFs.WriteFileAtomic(path, Encoding.UTF8.GetBytes(text.EndsWith('\n') ? text : text + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>A record's text without its surrounding white space; null when there is none (never written, forgotten, empty).</summary>
+    public static string? ReadRecord(string path)
+    {
+        try { return File.ReadAllText(path).Trim() is { Length: > 0 } text ? text : null; }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>Removes a record; one never written is already forgotten.</summary>
+    public static void ForgetRecord(string path)
+    {
+        if (File.Exists(path)) AtomicFs.Unlink(path);
     }
 
     /// <summary>Throws <see cref="UnsafeDirectoryException"/> unless <paramref name="path"/> is a directory of ours, mode 0700 or stricter.</summary>

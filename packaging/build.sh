@@ -21,6 +21,14 @@ man_of() {
   esac
 }
 
+# The NativeAOT compiler package the agents were published with (the SDK chose its version).
+ilcompiler_dir() {
+  local assets="$here/agents/shareddata/obj/project.assets.json" v
+  v=$(grep -o '"runtime.linux-x64.Microsoft.DotNet.ILCompiler/[^"]*"' "$assets" | head -1 | sed 's:.*/::; s:"::')
+  [ -n "$v" ] || { echo "package: no NativeAOT compiler in $assets (run make publish first)" >&2; exit 1; }
+  echo "${NUGET_PACKAGES:-$HOME/.nuget/packages}/runtime.linux-x64.microsoft.dotnet.ilcompiler/$v"
+}
+
 while read -r mode path source; do
   case "$mode" in ''|'#'*) continue ;; esac
   case "$source" in
@@ -33,6 +41,11 @@ while read -r mode path source; do
     man:*)
       install -d "$root$(dirname "$path")"
       man_of "${source#man:}" | gzip -9n > "$root$path"; chmod "$mode" "$root$path" ;;
+    ilcompiler:*)
+      # The .NET runtime's own notices, from the NativeAOT compiler package that built dist/bin.
+      install -D -m "$mode" "$(ilcompiler_dir)/${source#ilcompiler:}" "$root$path" ;;
+    license:*)
+      install -D -m "$mode" "/usr/share/common-licenses/${source#license:}" "$root$path" ;;
     *)
       install -D -m "$mode" "$here/$source" "$root$path" ;;
   esac

@@ -31,14 +31,15 @@ public sealed class FenceIpmiTests(IpmiSim sim) : IClassFixture<IpmiSim>
 
     /// <summary>
     /// RMCP+ with cipher suite 3 needs HMAC-SHA1, AES-CBC-128 and random numbers, IPMI v1.5 MD5;
-    /// fence_ipmi has its own (Fencing/Ipmi/Sha.cs, Md5.cs, AesCbc128.cs, Sys/SecureRandom.cs), so
-    /// a reboot, the longest fencing action, never loads OpenSSL: under strace no libssl or
-    /// libcrypto is opened.
+    /// fence_ipmi has its own (lib/OcfAgents.Ipmi: Sha.cs, Md5.cs, AesCbc128.cs; Sys/SecureRandom.cs),
+    /// so a reboot, the longest fencing action, never starts OpenSSL (linked in for AES on a CPU
+    /// without AES instructions): under strace it opens no shared object and not the OpenSSL
+    /// configuration that OpenSSL reads when it is initialised (fence_riloe's TLS does).
     /// </summary>
     [Theory]
     [InlineData("lanplus=1\ncipher=3\n")]
     [InlineData("lanplus=0\nauth=md5\n")]
-    public void A_reboot_never_loads_OpenSSL(string transport)
+    public void A_reboot_never_starts_OpenSSL(string transport)
     {
         sim.SetPower(true);
         var trace = Path.Combine(Path.GetTempPath(), $"fence_ipmi-{Guid.NewGuid():N}.strace");
@@ -47,9 +48,10 @@ public sealed class FenceIpmiTests(IpmiSim sim) : IClassFixture<IpmiSim>
             var r = Run.Command(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", trace, Agent],
                 stdin: sim.Stdin("reboot", transport + "power_wait=0\n"));
             Assert.True(r.Code == 0, r.ToString());
-            Assert.Contains("libc.so.6", File.ReadAllText(trace));
-            Assert.DoesNotContain("libssl", File.ReadAllText(trace));
-            Assert.DoesNotContain("libcrypto", File.ReadAllText(trace));
+            var opened = File.ReadAllLines(trace);
+            Assert.Contains(opened, l => l.Contains("openat("));
+            Assert.DoesNotContain(opened, l => l.Contains(".so\"") || l.Contains(".so."));
+            Assert.DoesNotContain(opened, l => l.Contains("openssl.cnf"));
         }
         finally { File.Delete(trace); }
         Assert.True(sim.PowerOn);

@@ -322,7 +322,7 @@ public class SharedDataScenarioTests
     }
 
     /// <summary>
-    /// shareddata is linked statically against glibc (agents/shareddata/shareddata.csproj). That
+    /// shareddata is linked statically against glibc (Directory.Build.props). That
     /// is safe only while no action reaches a glibc function that loads shared libraries at run
     /// time (NSS: user, group, host lookups): under strace, every action of a full life cycle
     /// opens no shared object, and the binary asks for no program interpreter.

@@ -64,7 +64,7 @@ public sealed class XcatdRealTests(RealXcat xcat) : IClassFixture<RealXcat>, IDi
     }
 
     /// <summary>
-    /// xcatd is one static executable with OpenSSL linked in (agents/xcatd/xcatd.csproj): no
+    /// xcatd is one static executable with OpenSSL linked in (Directory.Build.props): no
     /// program interpreter, and against the real xcatd no action — meta-data, validate-all,
     /// monitor at depth 0 and at depth 10 over TLS, stop — opens a shared object. (start is left
     /// out: it runs xcatd, Perl, which loads its own.)

@@ -19,10 +19,10 @@ public sealed record IpmiTarget
     public required int Port { get; init; }
     public string User { get; init; } = "";
     public byte[] Password { get; init; } = [];
-    public IpmiInterface Interface { get; init; } = IpmiInterface.LanPlus;
+    public required IpmiInterface Interface { get; init; }
     /// <summary>3 or 17; null asks the BMC (Get Channel Cipher Suites) and falls back to 3 quickly.</summary>
     public int? Cipher { get; init; }
-    public IpmiPrivilege Privilege { get; init; } = IpmiPrivilege.Administrator;
+    public required IpmiPrivilege Privilege { get; init; }
     /// <summary>IPMI v1.5 only: null picks MD5 when offered, else straight password.</summary>
     public byte? LanAuthType { get; init; }
     /// <summary>BMC key K_G (RMCP+); null uses the password as K_G, as most BMCs are set up.</summary>

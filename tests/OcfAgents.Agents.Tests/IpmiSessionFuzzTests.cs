@@ -59,6 +59,7 @@ public sealed class IpmiSessionFuzzTests
             var target = new IpmiTarget
             {
                 Host = "127.0.0.1", Port = bmc.Port, User = FakeBmc.User, Password = "secret"u8.ToArray(),
+                Interface = IpmiInterface.LanPlus, Privilege = IpmiPrivilege.Administrator,
                 Cipher = suite, PacketTimeout = TimeSpan.FromMilliseconds(60), Attempts = 3,
             };
             var clock = Stopwatch.StartNew();

@@ -120,6 +120,41 @@ public sealed class PortabilityTests
         Assert.NotEmpty(bmc.Events);
     }
 
+    /// <summary>
+    /// The .rpm as it lands on another distribution: installed with rpm into an empty root (its own
+    /// empty database, so nothing it could depend on is there), its agents and fence agents answer
+    /// inside that root — the OCF agents meta-data, validate-all and a probe, fence_ipmi a status
+    /// against a BMC named in the root's /etc/hosts, the external/ plugin its configuration names.
+    /// </summary>
+    [Fact]
+    public void The_rpm_installed_into_an_empty_root_needs_nothing_more_to_run_there()
+    {
+        var rpm = Assert.Single(Directory.GetFiles(Path.Combine(Built.RepoRoot, "dist"), "ocfagents-*.x86_64.rpm"));
+        using var bmc = new FakeBmc();
+        using var root = new EmptyRoot("127.0.0.1 localhost\n127.0.0.1 bmc-node2\n");
+        var install = Run.Command(["rpm", "--root", root.Dir, "--dbpath", "/var/lib/rpm", "-i", "--nosignature", rpm]);
+        Assert.True(install.Code == 0, install.ToString());
+        var wrapper = new[] { "chroot", root.Dir };
+
+        foreach (var agent in new[] { "shareddata", "xcatdb", "xcatd", "nfs4replica" })
+        {
+            var meta = Run.Agent($"/usr/lib/ocf/resource.d/xcat/{agent}", "meta-data", [], wrapper: wrapper);
+            Assert.True(meta.Code == 0 && meta.Stdout.StartsWith("<?xml"), $"{agent}: {meta}");
+        }
+        Directory.CreateDirectory(root.Inside("/shared/etc/xcat"));
+        var shareddata = new Dictionary<string, string> { ["shared_root"] = "/shared", ["paths"] = "/etc/xcat", ["require_mountpoint"] = "false" };
+        Assert.Equal(0, Run.Agent("/usr/lib/ocf/resource.d/xcat/shareddata", "validate-all", shareddata, wrapper: wrapper).Code);
+        Assert.Equal(7, Run.Agent("/usr/lib/ocf/resource.d/xcat/shareddata", "monitor", shareddata, wrapper: wrapper).Code);
+
+        var status = Run.Command(["chroot", root.Dir, "/usr/sbin/fence_ipmi"],
+            stdin: $"action=status\nip=bmc-node2\nipport={bmc.Port}\nusername={FakeBmc.User}\npassword={FakeBmc.Password}\nlanplus=1\n");
+        Assert.True(status.Code == 0, status.ToString());
+        Assert.Equal("Status: ON\n", status.Stdout);
+        var names = Run.Command(["chroot", root.Dir, "/usr/lib/stonith/plugins/external/xcat-ipmi", "getconfignames"]);
+        Assert.True(names.Code == 0, names.ToString());
+        Assert.StartsWith("hostname\nipaddr\n", names.Stdout);
+    }
+
     /// <summary>fence_riloe carries its TLS (OpenSSL linked in): a status over TLS from the empty root.</summary>
     [Fact]
     public void Fence_riloe_in_an_empty_root_speaks_TLS_to_the_iLO_named_in_its_etc_hosts()

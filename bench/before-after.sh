@@ -5,7 +5,9 @@
 # Made for the move to static executables: the start-up cost must not grow.
 #   meta-data:  every agent, new / before, and new / the matching heartbeat or fence agent
 #   monitor:    shareddata running (5 links) vs ocf:heartbeat:symlink; probes (not running) of
-#               xcatdb (sqlite), xcatd and nfs4replica — what every node runs at each probe
+#               xcatdb (sqlite) vs pgsql, nfs4replica vs exportfs, and xcatd (its anchor, xCAT's
+#               init script, needs the real tree: bench/xcatd-real.sh) — what every node runs at
+#               each probe. The fence agents' status against their anchors is bench/run.sh's.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 before=$(cd "${1:?usage: bench/before-after.sh BEFORE (a checkout whose make publish has run)}" && pwd)/dist/bin
@@ -26,7 +28,8 @@ mkdir -p "$work/hb-target"
 env OCF_RESKEY_link="$work/hb-link" OCF_RESKEY_target="$work/hb-target" "$hb/symlink" start 2>/dev/null
 
 # Probes of resources that are not running here.
-mkdir -p "$work/shared/sqlite" "$work/state-db" "$work/state-xcatd" "$work/state-nfs" "$work/install"
+mkdir -p "$work/shared/sqlite" "$work/state-db" "$work/state-xcatd" "$work/state-nfs" "$work/install" "$work/pgdata"
+chown postgres "$work/pgdata" 2>/dev/null || true
 
 cat > "$work/cmds" <<CMDS
 shareddata meta-data|$new/shareddata meta-data
@@ -70,6 +73,8 @@ json="$work/monitor.json"
 db="OCF_RESKEY_engine=sqlite OCF_RESKEY_shared_root=$work/shared OCF_RESKEY_sqlite_dir=$work/shared/sqlite OCF_RESKEY_state_dir=$work/state-db"
 xd="OCF_RESKEY_state_dir=$work/state-xcatd"
 nf="OCF_RESKEY_directory=$work/install OCF_RESKEY_replicas=127.0.0.1 OCF_RESKEY_state_dir=$work/state-nfs"
+pg="OCF_RESKEY_pgctl=/usr/lib/postgresql/15/bin/pg_ctl OCF_RESKEY_psql=/usr/lib/postgresql/15/bin/psql OCF_RESKEY_pgdata=$work/pgdata"
+ex="OCF_RESKEY_directory=$work/install OCF_RESKEY_clientspec=127.0.0.1 OCF_RESKEY_fsid=7"
 # The probes answer 7 (not running); each command is run once first and must answer what it should.
 check() { local want=$1; shift; local rc=0; "$@" >/dev/null 2>&1 || rc=$?; [ "$rc" = "$want" ] || { echo "bench: $* exited $rc, not $want" >&2; exit 1; }; }
 for bin in "$new" "$before"; do
@@ -78,6 +83,8 @@ for bin in "$new" "$before"; do
   eval "check 7 env $xd $bin/xcatd monitor"
   eval "check 7 env $nf $bin/nfs4replica monitor"
 done
+eval "check 7 env $pg $hb/pgsql monitor"
+eval "check 7 env $ex $hb/exportfs monitor"
 hyperfine -N -i --warmup 10 --runs "${BENCH_RUNS:-100}" --export-json "$json" \
   -n "shareddata monitor (5 links)" "env $sd $new/shareddata monitor" \
   -n "shareddata monitor (5 links, before)" "env $sd $before/shareddata monitor" \
@@ -88,6 +95,8 @@ hyperfine -N -i --warmup 10 --runs "${BENCH_RUNS:-100}" --export-json "$json" \
   -n "xcatd probe (before)" "env $xd $before/xcatd monitor" \
   -n "nfs4replica probe" "env $nf $new/nfs4replica monitor" \
   -n "nfs4replica probe (before)" "env $nf $before/nfs4replica monitor" \
+  -n "heartbeat pgsql probe" "env $pg $hb/pgsql monitor" \
+  -n "heartbeat exportfs probe" "env $ex $hb/exportfs monitor" \
   -n "env (the wrapper every command here runs through)" "env /bin/true" >/dev/null
 python3 "$here/bench/section.py" "$json" "$here/bench/RESULTS.md" \
   "Static executables: depth-0 monitor and probes, today's binaries against before (bench/before-after.sh)" \
@@ -96,5 +105,7 @@ python3 "$here/bench/section.py" "$json" "$here/bench/RESULTS.md" \
   "xcatdb probe (sqlite) / xcatdb probe (sqlite, before) | <= 1.05" \
   "xcatd probe / xcatd probe (before) | <= 1.05" \
   "nfs4replica probe / nfs4replica probe (before) | <= 1.05" \
-  "shareddata monitor (5 links) / heartbeat symlink monitor (1 link) | <= 0.3"
+  "shareddata monitor (5 links) / heartbeat symlink monitor (1 link) | <= 0.3" \
+  "xcatdb probe (sqlite) / heartbeat pgsql probe | -" \
+  "nfs4replica probe / heartbeat exportfs probe | -"
 env OCF_RESKEY_shared_root="$work/HA-data" OCF_RESKEY_paths="${paths# }" OCF_RESKEY_require_mountpoint=false "$new/shareddata" stop 2>/dev/null || true

@@ -7,7 +7,9 @@
 #   monitor:    shareddata running (5 links) vs ocf:heartbeat:symlink; probes (not running) of
 #               xcatdb (sqlite) vs pgsql, nfs4replica vs exportfs, and xcatd (its anchor, xCAT's
 #               init script, needs the real tree: bench/xcatd-real.sh) — what every node runs at
-#               each probe. The fence agents' status against their anchors is bench/run.sh's.
+#               each probe.
+#   fencing:    fence_ipmi status on ipmi_sim vs fence_ipmilan, fence_riloe status on the iLO
+#               stand-in vs fence_ilo (bench/devices.sh, as bench/run.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 before=$(cd "${1:?usage: bench/before-after.sh BEFORE (a checkout whose make publish has run)}" && pwd)/dist/bin
@@ -109,3 +111,27 @@ python3 "$here/bench/section.py" "$json" "$here/bench/RESULTS.md" \
   "xcatdb probe (sqlite) / heartbeat pgsql probe | -" \
   "nfs4replica probe / heartbeat exportfs probe | -"
 env OCF_RESKEY_shared_root="$work/HA-data" OCF_RESKEY_paths="${paths# }" OCF_RESKEY_require_mountpoint=false "$new/shareddata" stop 2>/dev/null || true
+
+# ---- fencing: status, new / before / the fence-agents anchor ----------------------------------
+source "$here/bench/devices.sh"
+start_ipmi_sim "$work/ipmisim"
+trap 'kill $ipmi_pid 2>/dev/null; rm -rf "$work"' EXIT
+start_ilo_sim "$work/ilo"
+trap 'kill $ipmi_pid $ilo_pid 2>/dev/null; rm -rf "$work"' EXIT
+ipmi="-a 127.0.0.1 -u $ipmi_port -l admin -p secret -P -C 3 -o status"
+ilo="-a 127.0.0.1 -u $ilo_port -l admin -p secret --ssl-insecure -o status"
+json="$work/fence.json"
+hyperfine -N --warmup 10 --runs "${BENCH_FENCE_RUNS:-60}" --export-json "$json" \
+  -n "fence_ipmi status" "$new/fence_ipmi $ipmi" \
+  -n "fence_ipmi status (before)" "$before/fence_ipmi $ipmi" \
+  -n "fence_ipmilan status" "fence_ipmilan $ipmi" \
+  -n "fence_riloe status" "$new/fence_riloe $ilo" \
+  -n "fence_riloe status (before)" "$before/fence_riloe $ilo" \
+  -n "fence_ilo status" "fence_ilo $ilo" >/dev/null
+python3 "$here/bench/section.py" "$json" "$here/bench/RESULTS.md" \
+  "Static executables: fence agents' status, today's binaries against before (bench/before-after.sh)" \
+  "Same run; ipmi_sim (lanplus, cipher suite 3) and the iLO stand-in (RIBCL over TLS) on loopback." \
+  "fence_ipmi status / fence_ipmi status (before) | <= 1.05" \
+  "fence_riloe status / fence_riloe status (before) | <= 1.05" \
+  "fence_ipmi status / fence_ipmilan status | <= 0.1" \
+  "fence_riloe status / fence_ilo status | <= 0.05"

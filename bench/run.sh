@@ -84,37 +84,9 @@ PY
 "$symlink" stop 2>/dev/null
 
 # ---- fencing: fence_ipmi against fence_ipmilan and ipmitool, all on the same ipmi_sim -------------
-# The simulator as in tests/…/Support/IpmiSim.cs: loopback UDP, power in a state file.
-# Its chassis script reads the state with the shell's own `read`, not cat: every Get Chassis Status
-# runs it, and an exec costs ~2 ms on this machine — simulator time that both sides would pay.
-sim="$work/ipmisim"; mkdir -p "$sim/state"; echo 1 > "$sim/state/power"
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$sim/chassis.sh" <<'SH'
-#!/bin/sh
-d=$1; shift
-case "$1" in
-get) read -r p < "$d/power"; echo "power:$p";;
-set) [ "$2" = power ] && echo "$3" > "$d/power"; [ "$2" = shutdown ] && echo 0 > "$d/power"; :;;
-esac
-SH
-chmod +x "$sim/chassis.sh"
-cat > "$sim/lan.conf" <<CONF
-name "sim"
-set_working_mc 0x20
-  startlan 1
-    addr 127.0.0.1 $port
-    priv_limit admin
-    allowed_auths_admin none md2 md5 straight
-    guid a123456789abcdefa123456789abcdef
-  endlan
-  chassis_control "$sim/chassis.sh $sim/state"
-  user 2 true "admin" "secret" admin 10 none md2 md5 straight
-CONF
-printf 'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\nmc_enable 0x20\n' > "$sim/sim.emu"
-ipmi_sim -n -p -c "$sim/lan.conf" -f "$sim/sim.emu" -s "$sim/state" >/dev/null 2>&1 </dev/null &
-simpid=$!
+source "$here/bench/devices.sh"
+start_ipmi_sim "$work/ipmisim"; port=$ipmi_port; simpid=$ipmi_pid
 trap 'kill $simpid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do IPMI_PASSWORD=secret ipmitool -I lanplus -C 3 -H 127.0.0.1 -p "$port" -U admin -E -N 1 -R 1 chassis power status >/dev/null 2>&1 && break; sleep 0.1; done
 fence="$here/dist/bin/fence_ipmi"
 export IPMI_PASSWORD=secret
 common="-a 127.0.0.1 -u $port -l admin -p secret -P -C 3"
@@ -134,13 +106,8 @@ python3 "$here/bench/section.py" "$fjson" "$here/bench/RESULTS.md" \
 
 # ---- fencing: fence_riloe against fence_ilo, both on the iLO stand-in (tests/OcfAgents.IloSim) ----
 # Both skip certificate checks here (fence_ilo's gnutls-cli trusts only the system store).
-dotnet build "$here/tests/OcfAgents.IloSim" -c Release -o "$work/ilosim-bin" --nologo -v quiet >/dev/null
-mkdir -p "$work/ilo"; printf secret > "$work/ilo/password"
-coproc ILO { exec dotnet "$work/ilosim-bin/OcfAgents.IloSim.dll" --dir "$work/ilo"; }
-ilopid=$ILO_PID
+start_ilo_sim "$work/ilo"; iloport=$ilo_port; ilopid=$ilo_pid
 trap 'kill $simpid $ilopid 2>/dev/null; rm -rf "$work"' EXIT
-read -r -t 60 ready iloport _ <&"${ILO[0]}"
-[ "$ready" = ready ] || { echo "bench: the iLO stand-in did not start" >&2; exit 1; }
 rjson="$work/riloe.json"
 hyperfine -N --warmup 2 --runs "${BENCH_RILOE_RUNS:-10}" --export-json "$rjson" \
   -n "fence_riloe status" "$here/dist/bin/fence_riloe -a 127.0.0.1 -u $iloport -l admin -p secret --ssl-insecure -o status" \

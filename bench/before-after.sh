@@ -5,9 +5,8 @@
 # Made for the move to static executables: the start-up cost must not grow.
 #   meta-data:  every agent, new / before, and new / the matching heartbeat or fence agent
 #   monitor:    shareddata running (5 links) vs ocf:heartbeat:symlink; probes (not running) of
-#               xcatdb (sqlite) vs pgsql, nfs4replica vs exportfs, and xcatd (its anchor, xCAT's
-#               init script, needs the real tree: bench/xcatd-real.sh) — what every node runs at
-#               each probe.
+#               xcatdb (sqlite) vs pgsql, nfs4replica vs exportfs, xcatd vs what xCAT's init script
+#               does for status (bench/lsb/xcatd) — what every node runs at each probe.
 #   fencing:    fence_ipmi status on ipmi_sim vs fence_ipmilan, fence_riloe status on the iLO
 #               stand-in vs fence_ilo (bench/devices.sh, as bench/run.sh)
 set -euo pipefail
@@ -99,6 +98,7 @@ hyperfine -N -i --warmup 10 --runs "${BENCH_RUNS:-100}" --export-json "$json" \
   -n "nfs4replica probe (before)" "env $nf $before/nfs4replica monitor" \
   -n "heartbeat pgsql probe" "env $pg $hb/pgsql monitor" \
   -n "heartbeat exportfs probe" "env $ex $hb/exportfs monitor" \
+  -n "xCAT init script status (not running)" "env sh $here/bench/lsb/xcatd $work/state-xcatd/none.pid" \
   -n "env (the wrapper every command here runs through)" "env /bin/true" >/dev/null
 python3 "$here/bench/section.py" "$json" "$here/bench/RESULTS.md" \
   "Static executables: depth-0 monitor and probes, today's binaries against before (bench/before-after.sh)" \
@@ -109,7 +109,8 @@ python3 "$here/bench/section.py" "$json" "$here/bench/RESULTS.md" \
   "nfs4replica probe / nfs4replica probe (before) | <= 1.05" \
   "shareddata monitor (5 links) / heartbeat symlink monitor (1 link) | <= 0.3" \
   "xcatdb probe (sqlite) / heartbeat pgsql probe | -" \
-  "nfs4replica probe / heartbeat exportfs probe | -"
+  "nfs4replica probe / heartbeat exportfs probe | -" \
+  "xcatd probe / xCAT init script status (not running) | -"
 env OCF_RESKEY_shared_root="$work/HA-data" OCF_RESKEY_paths="${paths# }" OCF_RESKEY_require_mountpoint=false "$new/shareddata" stop 2>/dev/null || true
 
 # ---- fencing: status, new / before / the fence-agents anchor ----------------------------------

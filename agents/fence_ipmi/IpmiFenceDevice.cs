@@ -36,7 +36,23 @@ public sealed class IpmiFenceDevice : FenceDevice
     public static readonly FenceOption<string> Auth = FenceOption.Select(new() { Name = "auth", ShortDesc = "IPMI 1.5 authentication type (lan only); unset prefers md5; none is refused", Short = 'A', ValueName = "auth", Choices = ["md5", "password", "none"] });
     public static readonly FenceOption<string> HexadecimalKg = FenceOption.Text(new() { Name = "hexadecimal_kg", ShortDesc = "Hexadecimal BMC key K_G for RMCP+ (unset: the password is the key)", ValueName = "key", Secret = true });
 
-    public override IReadOnlyList<IFenceOption> DeviceOptions { get; } = [Ip, IpPort, Username, PasswordOption, LanPlus, Cipher, PrivLvl, Auth, HexadecimalKg];
+    public static readonly FenceOption<string> Target = FenceOption.Text(new() { Name = "target", ShortDesc = "Bridge IPMI requests to the remote target address (ipmitool -t): not supported, refused; fence through the node's own BMC", ValueName = "targetaddress" });
+
+    // fence_ipmilan runs ipmitool; these options of it have nothing to act on here.
+    private const string NoIpmitool = "IPMI is spoken natively, no ipmitool is run";
+    public static readonly FenceOption<string> IpmitoolPath = FenceOption.Accepted("ipmitool_path", NoIpmitool, "path");
+    public static readonly FenceOption<string> IpmitoolTimeout = FenceOption.Accepted("ipmitool_timeout", "each IPMI request is bounded by login_timeout (no ipmitool is run)", "timeout");
+    public static readonly FenceOption<bool> UseSudo = FenceOption.AcceptedFlag("use_sudo", "no third-party program is run, so nothing needs sudo", aliases: ["sudo"]);
+    public static readonly FenceOption<string> SudoPath = FenceOption.Accepted("sudo_path", "no third-party program is run, so nothing needs sudo", "path");
+
+    public override IReadOnlyList<IFenceOption> DeviceOptions { get; } =
+        [Ip, IpPort, Username, PasswordOption, LanPlus, Cipher, PrivLvl, Auth, HexadecimalKg, Target, IpmitoolPath, IpmitoolTimeout, UseSudo, SudoPath];
+
+    /// <summary>fence_ipmilanplus: fence_ipmilan's lanplus-by-default name (fence-agents ships it as a link).</summary>
+    public override IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Variants { get; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>> { ["fence_ipmilanplus"] = new Dictionary<string, string> { ["lanplus"] = "1" } };
+
+    public override IReadOnlyList<string> SeeAlso => ["fence_ipmilan(8)", "ipmitool(1)", "fence_riloe(8)"];
     public override FenceOption<string> Password => PasswordOption;
 
     public override IReadOnlyList<ExternalParameter> ExternalParameters { get; } =
@@ -90,6 +106,8 @@ public sealed class IpmiFenceDevice : FenceDevice
 
     public override void Validate(FenceOptions o)
     {
+        if (o.Get(Target) is { Length: > 0 } target)
+            throw new FenceConfigException($"parameter target: IPMI bridging (to {ErrorText.Printable(target)}) is not supported; a bridged BMC's power command passes through another controller whose state we cannot verify, so fence through the node's own BMC (ip)");
         if (o.Get(Auth) == "none")
             throw new FenceConfigException("parameter auth: none is refused: an unauthenticated BMC's \"power is off\" could be forged, and a node still running taken for fenced (use md5 or password, or lanplus)");
         if (!o.Get(LanPlus) && o.IsGiven(Cipher)) throw new FenceConfigException("parameter cipher needs lanplus (cipher suites are IPMI 2.0)");

@@ -37,15 +37,22 @@ public sealed class RiloeFenceDevice : FenceDevice
     public static readonly FenceOption<string> SslCaFile = FenceOption.Text(new() { Name = "ssl_ca_file", ShortDesc = "PEM file with the CA (or the iLO's own certificate) to trust instead of the system's", ValueName = "file" });
     public static readonly FenceOption<bool> Ssl = FenceOption.Flag(new() { Name = "ssl", ShortDesc = "Accepted for compatibility: TLS is always used", Short = 'z' });
     public static readonly FenceOption<bool> SslSecure = FenceOption.Flag(new() { Name = "ssl_secure", ShortDesc = "Accepted for compatibility: the certificate is verified unless ssl_insecure" });
-    public static readonly FenceOption<string> RibclVersion = FenceOption.Select(new() { Name = "ribcl_version", ShortDesc = "RIBCL version to speak, 1.2 or 2.0", Short = 'r', ValueName = "version", Choices = ["1.2", "2.0"], Default = "2.0" });
+    public static readonly FenceOption<string> RibclVersion = FenceOption.Select(new() { Name = "ribcl_version", ShortDesc = "RIBCL version to speak, 1.2 or 2.0", Short = 'r', ValueName = "version", Choices = ["1.2", "2.0"], Default = "2.0", Aliases = ["ribcl"] });
     public static readonly FenceOption<string> Transport = FenceOption.Select(new() { Name = "transport", ShortDesc = "raw (iLO, iLO2: XML over TLS) or http (iLO3 and later: POST /ribcl)", ValueName = "transport", Choices = ["raw", "http"], Default = "raw" });
     public static readonly FenceOption<string> PowerMethod = FenceOption.Select(new() { Name = "power_method", ShortDesc = "How to switch power: power (SET_HOST_POWER) or button (HOLD_PWR_BTN / PRESS_PWR_BTN)", ValueName = "method", Choices = ["power", "button"], Default = "power" });
     public static readonly FenceOption<string> ResetCommand = FenceOption.Select(new() { Name = "reset_command", ShortDesc = "The iLO command for method=cycle: reset (RESET_SERVER) or cold_boot (COLD_BOOT_SERVER)", ValueName = "command", Choices = ["reset", "cold_boot"], Default = "reset" });
     public static readonly FenceOption<string> ProxyHost = FenceOption.Text(new() { Name = "proxy_host", ShortDesc = "HTTP proxy to reach the iLO through (CONNECT)", ValueName = "host" });
     public static readonly FenceOption<long> ProxyPort = FenceOption.Port("proxy_port", "TCP port of the HTTP proxy", "TCP", 3128);
 
+    public static readonly FenceOption<bool> NoTls = FenceOption.Flag(new() { Name = "notls", ShortDesc = "Force SSL 3.0 instead of TLS: not supported, refused (SSL 3.0 is broken)", Short = 't' });
+    public static readonly FenceOption<bool> Tls10 = FenceOption.AcceptedFlag("tls1.0", "the TLS version is negotiated with the iLO");
+    public static readonly FenceOption<string> GnutlsCliPath = FenceOption.Accepted("gnutlscli_path", "TLS is spoken natively, no gnutls-cli is run", "path");
+
     public override IReadOnlyList<IFenceOption> DeviceOptions { get; } =
-        [Ip, IpPort, Username, PasswordOption, SslInsecure, SslCaFile, Ssl, SslSecure, RibclVersion, Transport, PowerMethod, ResetCommand, ProxyHost, ProxyPort];
+        [Ip, IpPort, Username, PasswordOption, SslInsecure, SslCaFile, Ssl, SslSecure, RibclVersion, Transport, PowerMethod, ResetCommand, ProxyHost, ProxyPort,
+         NoTls, Tls10, GnutlsCliPath];
+
+    public override IReadOnlyList<string> SeeAlso => ["fence_ilo(8)", "fence_ipmi(8)"];
     public override FenceOption<string> Password => PasswordOption;
 
     public override IReadOnlyList<ExternalParameter> ExternalParameters { get; } =
@@ -98,6 +105,8 @@ public sealed class RiloeFenceDevice : FenceDevice
 
     public override void Validate(FenceOptions o)
     {
+        if (o.Get(NoTls))
+            throw new FenceConfigException("parameter notls: SSL 3.0 is not spoken (it is broken: POODLE); an iLO that cannot do TLS 1.0 or later needs a firmware update");
         if (o.Get(SslCaFile) is { Length: > 0 } ca)
         {
             if (o.Get(SslInsecure)) throw new FenceConfigException("ssl_ca_file and ssl_insecure contradict each other: verify against the file, or not at all");

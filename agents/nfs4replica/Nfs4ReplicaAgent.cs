@@ -100,6 +100,15 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
     public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, ExportId, Pseudo, DbusAddress,
          SyncPaths, SyncPartner, SyncUser, SshKey, KnownHosts, SshPort, SyncRemotePrefix, SyncDelete, StateDir];
     public override bool SupportsMigration => true;
+    public override IReadOnlyList<ExitCase> ExitCodes =>
+    [
+        new(OcfExit.Success, "the directory is exported with its replicas (fs_locations)"),
+        new(OcfExit.Generic, "the export, the sync or the unexport failed or did not finish in time"),
+        new(OcfExit.NotInstalled, "the directory, exportfs (kernel) or rsync and ssh (sync_paths) are missing on this node, or no address of this node is in replicas"),
+        new(OcfExit.NotConfigured, "the parameters contradict each other (replicas with Ganesha, sync_paths without a partner), or this node is listed in replicas but not first"),
+        new(OcfExit.NotRunning, "the directory is not exported here"),
+    ];
+    public override IReadOnlyList<string> SeeAlso => ["exportfs(8)", "exports(5)", "ganesha-export-config(8)", "ocf_heartbeat_exportfs(7)"];
 
     public override Configured<Nfs4ReplicaConfig> Configure(ParameterValues v) => Nfs4ReplicaConfig.From(v);
 

@@ -65,6 +65,15 @@ public sealed class SharedDataAgent : ResourceAgent<SharedDataConfig>
     public override IReadOnlyList<Parameter> Parameters => [SharedRoot, Paths, Mapping, BackupSuffix, RequireMountpoint, CreateTargets];
     public override bool SupportsMigration => true;
     public override IReadOnlyList<int> CheckLevels => [0, 10];
+    public override IReadOnlyList<ExitCase> ExitCodes =>
+    [
+        new(OcfExit.Success, "every path is a link to its target under shared_root"),
+        new(OcfExit.Generic, "a link could not be made or undone (every link made is undone before it returns)"),
+        new(OcfExit.NotInstalled, "shared_root is missing or not a mount point here, or a path's parent directory is missing"),
+        new(OcfExit.NotConfigured, "a path is a symlink or file we did not make, a backup is in the way, or a target is missing and create_targets is off"),
+        new(OcfExit.NotRunning, "no path is linked (the node's own directories are in place)"),
+    ];
+    public override IReadOnlyList<string> SeeAlso => ["ocf_heartbeat_Filesystem(7)", "ocf_xcat_xcatdb(7)", "ocf_xcat_xcatd(7)"];
 
     public override Configured<SharedDataConfig> Configure(ParameterValues v) =>
         SharedDataConfig.From(v.Get(SharedRoot), v.Get(Paths), v.GetOrDefault(Mapping), v.Get(BackupSuffix),

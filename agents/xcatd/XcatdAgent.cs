@@ -99,6 +99,15 @@ public sealed class XcatdAgent : ResourceAgent<XcatdConfig>
          PostStart, PostStartFailure, PostStartTimeout, LogFile, StateDir];
     public override bool SupportsMigration => true;
     public override IReadOnlyList<int> CheckLevels => [0, 10];
+    public override IReadOnlyList<ExitCase> ExitCodes =>
+    [
+        new(OcfExit.Success, "the xcatd we started listens on its ports (depth 10: answers a request over its TLS protocol)"),
+        new(OcfExit.Generic, "xcatd did not start, stop or answer in time, or a post_start command failed"),
+        new(OcfExit.NotInstalled, "xcatd is not installed or not executable, or its configuration or credentials are missing on this node"),
+        new(OcfExit.NotConfigured, "the parameters contradict each other"),
+        new(OcfExit.NotRunning, "no xcatd of this resource runs here (an xcatd we did not start on its ports fails the stop instead)"),
+    ];
+    public override IReadOnlyList<string> SeeAlso => ["ocf_xcat_xcatdb(7)", "ocf_xcat_shareddata(7)", "xcatd(8)", "lsxcatd(1)"];
     public override ActionTimeouts Timeouts { get; } = new() { Start = TimeSpan.FromSeconds(120), Stop = TimeSpan.FromSeconds(60), Migrate = TimeSpan.FromSeconds(120) };
 
     public override Configured<XcatdConfig> Configure(ParameterValues v) => XcatdConfig.From(v);

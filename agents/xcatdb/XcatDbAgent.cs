@@ -87,6 +87,15 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
         [Engine, CfglocPath, SharedRoot, DataDir, SqliteDir, BinDir, Port, SocketDir, ListenAddresses, RunAs, ServerOptions, DefaultsFile, SystemdUnit, LogFile, StateDir];
     public override bool SupportsMigration => true;
     public override IReadOnlyList<int> CheckLevels => [0, 10];
+    public override IReadOnlyList<ExitCase> ExitCodes =>
+    [
+        new(OcfExit.Success, "the database server answers on its socket (depth 10: a query as cfgloc's user)"),
+        new(OcfExit.Generic, "the server did not start, stop or answer in time"),
+        new(OcfExit.NotInstalled, "the server's binaries, its client (depth 10) or its data directory are missing on this node"),
+        new(OcfExit.NotConfigured, "engine and cfgloc disagree, or the data directory is not on shared_root"),
+        new(OcfExit.NotRunning, "no server of this resource runs here"),
+    ];
+    public override IReadOnlyList<string> SeeAlso => ["ocf_xcat_shareddata(7)", "ocf_xcat_xcatd(7)", "ocf_heartbeat_pgsql(7)", "ocf_heartbeat_mysql(7)"];
     public override ActionTimeouts Timeouts { get; } = new() { Start = TimeSpan.FromSeconds(60), Stop = TimeSpan.FromSeconds(60), Migrate = TimeSpan.FromSeconds(60) };
 
     public override Configured<XcatDbConfig> Configure(ParameterValues v) => XcatDbConfig.From(v);

@@ -13,7 +13,8 @@ public class MetaDataTests
     {
         var doc = XDocument.Parse(Xml);
         var ps = doc.Root!.Element("parameters")!.Elements("parameter").ToDictionary(p => (string)p.Attribute("name")!);
-        Assert.Equal(["name", "count", "flag", "password", "dir"], ps.Keys);
+        // The agent's own, then the tracing switches every agent has (pcs offers them itself only to heartbeat and pacemaker agents).
+        Assert.Equal(["name", "count", "flag", "password", "dir", "trace_ra", "trace_file", "trace_dir"], ps.Keys);
         Assert.Equal("1", (string?)ps["name"].Attribute("required"));
         Assert.Equal("integer", (string?)ps["count"].Element("content")!.Attribute("type"));
         Assert.Equal("3", (string?)ps["count"].Element("content")!.Attribute("default"));

@@ -251,7 +251,23 @@ public class LogTests
         Assert.Contains("INFO: linked /install", File.ReadAllText(logFile));
         Assert.DoesNotContain("readlink", File.ReadAllText(logFile));
         Assert.Contains("DEBUG: readlink /install", File.ReadAllText(debugLog));
-        Assert.Contains("INFO: linked /install", stderr.ToString());
+        // pacemaker-execd copies stderr into its own log: with a destination set, a line there would appear twice.
+        Assert.Equal("", stderr.ToString());
+    }
+
+    [Fact]
+    public void Without_HA_LOGFILE_or_HA_LOGFACILITY_log_lines_go_to_stderr_and_fence_agents_always_keep_them_there()
+    {
+        var stderr = new StringWriter();
+        new Log("a", stderr, new Dictionary<string, string>()).Info("to stderr");
+        new Log("a", stderr, new Dictionary<string, string> { ["HA_LOGFACILITY"] = "none" }).Info("facility none is no destination");
+        new Log("a", stderr, new Dictionary<string, string> { ["HA_LOGFACILITY"] = "daemon" }).Info("only syslog");
+        new Log("f", stderr, new Dictionary<string, string> { ["HA_LOGFILE"] = "/dev/null" }, alwaysStderr: true).Error("fencer reads this");
+        var text = stderr.ToString();
+        Assert.Contains("INFO: to stderr", text);
+        Assert.Contains("facility none is no destination", text);
+        Assert.DoesNotContain("only syslog", text);
+        Assert.Contains("ERROR: fencer reads this", text);
     }
 
     [Fact]
@@ -260,7 +276,7 @@ public class LogTests
         var stderr = new StringWriter();
         new Log("a", stderr, new Dictionary<string, string>()).Debug("hidden");
         Assert.Equal("", stderr.ToString());
-        new Log("a", stderr, new Dictionary<string, string> { ["OCF_TRACE_RA"] = "1" }).Debug("shown");
+        new Log("a", stderr, new Dictionary<string, string> { ["HA_debug"] = "1" }).Debug("shown");
         Assert.Contains("shown", stderr.ToString());
     }
 

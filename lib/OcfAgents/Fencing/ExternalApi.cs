@@ -12,7 +12,7 @@ public static class ExternalApi
     public static int Run(FenceDevice device, string[] args, IReadOnlyDictionary<string, string> env, TextWriter stdout, TextWriter stderr)
     {
         string? Env(string k) => env.TryGetValue(k, out var v) && v.Length > 0 ? v : null;
-        var log = new Log($"external/{device.ExternalName}", stderr, env);
+        var log = new Log($"external/{device.ExternalName}", stderr, env, alwaysStderr: true);
         var op = args.Length > 0 ? args[0] : "";
         var info = device.ExternalInfo;
         switch (op)

@@ -46,10 +46,37 @@ public sealed class ExternalValues(IReadOnlyList<ExternalParameter> declared, Fu
 public abstract class FenceDevice
 {
     public abstract string AgentName { get; }
+
+    /// <summary>
+    /// Other names this executable answers to, each with defaults of its own, as fence-agents
+    /// ships fence_ipmilanplus (fence_ipmilan with lanplus on): name → option → default.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Variants { get; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>The name it was called by when that is one of <see cref="Variants"/>, else <see cref="AgentName"/>.</summary>
+    public string ProgramName => _programName ?? AgentName;
+    private string? _programName;
+
+    /// <summary>The defaults that differ from the declarations' under <see cref="ProgramName"/>.</summary>
+    public IReadOnlyDictionary<string, string> ProgramDefaults =>
+        Variants.TryGetValue(ProgramName, out var d) ? d : new Dictionary<string, string>();
+
+    /// <summary>An option's default as this program name has it.</summary>
+    public string? DefaultOf(FenceParameter p) => ProgramDefaults.TryGetValue(p.Name, out var d) ? d : p.Default;
+
+    /// <summary>Answers to <paramref name="programName"/> if it is one of <see cref="Variants"/>.</summary>
+    public FenceDevice CalledAs(string programName)
+    {
+        _programName = Variants.ContainsKey(programName) ? programName : null;
+        return this;
+    }
     public abstract string ExternalName { get; }
     public abstract string ShortDesc { get; }
     public abstract string LongDesc { get; }
     public abstract string VendorUrl { get; }
+    /// <summary>The man pages a reader of this one wants next ("fence_ipmilan(8)").</summary>
+    public virtual IReadOnlyList<string> SeeAlso => [];
     /// <summary>The device's own options; the host adds <see cref="FenceOption.Common"/> (action, plug, delay, power_*).</summary>
     public abstract IReadOnlyList<IFenceOption> DeviceOptions { get; }
     /// <summary>The device's password option (one of <see cref="DeviceOptions"/>); password_script stands in for it.</summary>

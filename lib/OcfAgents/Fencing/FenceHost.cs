@@ -36,6 +36,7 @@ public static class FenceHost
         {
             var env = new ProcessEnvironment();
             var programName = Path.GetFileName(Environment.GetCommandLineArgs().FirstOrDefault() ?? device.AgentName);
+            device.CalledAs(programName);
             var external = programName.StartsWith("xcat-", StringComparison.Ordinal)
                 || (args.Length > 0 && ExternalOnlyOps.Contains(args[0], StringComparer.Ordinal));
             return external
@@ -46,7 +47,7 @@ public static class FenceHost
         {
             // Nothing may end a fence action with a signal or a stack trace: Pacemaker reads the
             // exit code and one ERROR line. An exception here escaped every device handler.
-            try { new Log(device.AgentName, stderr, new Dictionary<string, string>()).Error(ErrorText.Describe(e)); }
+            try { new Log(device.AgentName, stderr, new Dictionary<string, string>(), alwaysStderr: true).Error(ErrorText.Describe(e)); }
             catch (IOException) { }
             return Failure;
         }

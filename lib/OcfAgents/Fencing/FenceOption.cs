@@ -77,9 +77,33 @@ public static class FenceOption
     public static readonly FenceOption<string> DebugFile = Text(new() { Name = "debug_file", ShortDesc = "Write debug information to the given file", Short = 'D', ValueName = "debugfile", Aliases = ["debug"] });
     public static readonly FenceOption<string> NodeName = Text(new() { Name = "nodename", ShortDesc = "The node being fenced (set by Pacemaker)", ValueName = "name" });
 
+    // The rest of fence-agents' common options: a configuration written for fence_ipmilan or
+    // fence_ilo loads unchanged (pcs refuses an option the meta-data does not list).
+    public static readonly FenceOption<long> VerboseLevel = Integer(new() { Name = "verbose_level", ShortDesc = "Level of debugging detail; above 0 is verbose", ValueName = "level", Range = (0, 9), RangeNoun = "from 0 to 9" }, 0);
+    public static readonly FenceOption<bool> Quiet = Flag(new() { Name = "quiet", ShortDesc = "No log lines on stderr (verbose and debug_file still apply); the exit code says how it went", Short = 'q' });
+    public static readonly FenceOption<string> PlugSeparator = Text(new() { Name = "plug_separator", ShortDesc = "Separator between plugs when more than one is given (one device fences one node: more than one is refused)", ValueName = "char", Default = "," });
+    public static readonly FenceOption<bool> PortAsIp = Flag(new() { Name = "port_as_ip", ShortDesc = "Make plug the device's address (ip), as with one device per node named by its node" });
+    public static readonly FenceOption<TimeSpan> StonithStatusSleep = Seconds(new() { Name = "stonith_status_sleep", ShortDesc = "Longest wait between power status requests while waiting for ON/OFF (the first waits are shorter)" }, 1);
+    public static readonly FenceOption<bool> DisableTimeout = AcceptedFlag("disable_timeout", "every request keeps its own deadline (login_timeout, power_timeout), each well inside Pacemaker's timeout, so a dead device cannot hold the fencer");
+    public static readonly FenceOption<bool> Version = Flag(new() { Name = "version", ShortDesc = "Print the version and exit", Short = 'V' });
+    public static readonly FenceOption<bool> Help = Flag(new() { Name = "help", ShortDesc = "Print this usage and exit", Short = 'h' });
+
     /// <summary>The options every device has, after its own, in meta-data order.</summary>
     public static IReadOnlyList<IFenceOption> Common { get; } =
-        [Action, Plug, Method, Delay, PowerWait, PowerTimeout, LoginTimeout, ShellTimeout, RetryOn, PasswordScript, Verbose, DebugFile, NodeName];
+        [Action, Plug, Method, Delay, PowerWait, PowerTimeout, LoginTimeout, ShellTimeout, RetryOn, PasswordScript, Verbose, VerboseLevel, Quiet,
+         DebugFile, NodeName, PlugSeparator, PortAsIp, StonithStatusSleep, DisableTimeout, Version, Help];
+
+    /// <summary>
+    /// An option of the fence-agents agent we replace that has no meaning here (fence_ipmilan's
+    /// ipmitool_path): listed, so configurations load, and when given, one warning saying why
+    /// it does nothing.
+    /// </summary>
+    public static FenceOption<string> Accepted(string name, string why, string? valueName = "value", string[]? aliases = null) =>
+        Text(new() { Name = name, ShortDesc = $"Accepted for compatibility, ignored: {why}", ValueName = valueName, IgnoredBecause = why, Aliases = aliases ?? [] });
+
+    /// <summary>As <see cref="Accepted"/>, for a flag.</summary>
+    public static FenceOption<bool> AcceptedFlag(string name, string why, string[]? aliases = null) =>
+        Flag(new() { Name = name, ShortDesc = $"Accepted for compatibility, ignored: {why}", IgnoredBecause = why, Aliases = aliases ?? [] });
 
     // ---- the options a device opts in to, described in its own words -----------------------------
 

@@ -30,6 +30,8 @@ public sealed record FenceParameter
     public string RangeNoun { get; init; } = "in range";
     /// <summary>Text options: the device's limit in UTF-8 bytes, checked when the value is given.</summary>
     public int? MaxBytes { get; init; }
+    /// <summary>Set for an option accepted only so that fence-agents configurations load: why it does nothing (warned once when given).</summary>
+    public string? IgnoredBecause { get; init; }
 
     public string LongOption => "--" + Name.Replace('_', '-');
 
@@ -86,7 +88,18 @@ public sealed class FenceOptions
     public List<string> Errors { get; } = [];
     public List<string> Ignored { get; } = [];
 
-    public FenceOptions(IEnumerable<IFenceOption> declared) => _declared = declared.Select(o => o.Declaration).ToList();
+    private readonly IReadOnlyDictionary<string, string> _defaults;
+
+    /// <param name="defaults">Defaults of this program name that differ from the declarations' (fence_ipmilanplus: lanplus=1).</param>
+    public FenceOptions(IEnumerable<IFenceOption> declared, IReadOnlyDictionary<string, string>? defaults = null)
+    {
+        _declared = declared.Select(o => o.Declaration).ToList();
+        _defaults = defaults ?? new Dictionary<string, string>();
+    }
+
+    /// <summary>The options given that are accepted only for compatibility, and why each does nothing.</summary>
+    public IEnumerable<(string Name, string Why)> GivenButIgnored =>
+        _declared.Where(p => p.IgnoredBecause is not null && _values.ContainsKey(p.Name)).Select(p => (p.Name, p.IgnoredBecause!));
 
     public FenceParameter? Find(string key) =>
         _declared.FirstOrDefault(p => p.Name == key || p.Aliases.Contains(key, StringComparer.Ordinal));
@@ -113,12 +126,12 @@ public sealed class FenceOptions
     public bool IsGiven(IFenceOption option) => _values.ContainsKey(option.Declaration.Name);
 
     /// <summary>The value given, else the declared default, else the type's "not set" ("", false).</summary>
-    public T Get<T>(FenceOption<T> option) => option.Read(_values.GetValueOrDefault(option.Name));
+    public T Get<T>(FenceOption<T> option) => option.Read(_values.GetValueOrDefault(option.Name) ?? _defaults.GetValueOrDefault(option.Name));
 
     /// <summary>Required parameters that are missing, as errors.</summary>
     public void CheckRequired()
     {
-        foreach (var p in _declared.Where(p => p.Required && (_values.GetValueOrDefault(p.Name) ?? p.Default) is not { Length: > 0 }))
+        foreach (var p in _declared.Where(p => p.Required && (_values.GetValueOrDefault(p.Name) ?? _defaults.GetValueOrDefault(p.Name) ?? p.Default) is not { Length: > 0 }))
             Errors.Add($"parameter {p.Name} is required");
     }
 }

@@ -24,6 +24,8 @@ public static class PowerSequence
         var powerWait = options.Get(FenceOption.PowerWait);
         var powerTimeout = options.Get(FenceOption.PowerTimeout);
         var loginTimeout = options.Get(FenceOption.LoginTimeout);
+        // 0 would poll the device in a busy loop.
+        var statusSleep = TimeSpan.FromMilliseconds(Math.Max(100, options.Get(FenceOption.StonithStatusSleep).TotalMilliseconds));
         var budget = delay + loginTimeout + (powerWait + powerTimeout) * 2 + TimeSpan.FromSeconds(2);
         var deadline = Deadline.After(budget);
         byte[] password;
@@ -52,24 +54,24 @@ public static class PowerSequence
                     sw.IsOn();
                     return FenceHost.Success;
                 case "on":
-                    if (!sw.IsOn()) { sw.PowerOn(); WaitFor(sw, true, powerWait, powerTimeout, deadline); }
+                    if (!sw.IsOn()) { sw.PowerOn(); WaitFor(sw, true, powerWait, powerTimeout, statusSleep, deadline); }
                     stdout.Write("Success: Powered ON\n");
                     return FenceHost.Success;
                 case "off":
-                    if (sw.IsOn()) { sw.PowerOff(); WaitFor(sw, false, powerWait, powerTimeout, deadline); }
+                    if (sw.IsOn()) { sw.PowerOff(); WaitFor(sw, false, powerWait, powerTimeout, statusSleep, deadline); }
                     stdout.Write("Success: Powered OFF\n");
                     return FenceHost.Success;
                 case "reboot":
                     if (options.Get(FenceOption.Method) == "cycle" && sw.IsOn())
                     {
                         sw.PowerCycle();
-                        WaitFor(sw, true, powerWait, powerTimeout, deadline);
+                        WaitFor(sw, true, powerWait, powerTimeout, statusSleep, deadline);
                     }
                     else
                     {
-                        if (sw.IsOn()) { sw.PowerOff(); WaitFor(sw, false, powerWait, powerTimeout, deadline); }
+                        if (sw.IsOn()) { sw.PowerOff(); WaitFor(sw, false, powerWait, powerTimeout, statusSleep, deadline); }
                         log.Info("power is off (verified): the node is fenced; powering on");
-                        try { sw.PowerOn(); WaitFor(sw, true, powerWait, powerTimeout, deadline); }
+                        try { sw.PowerOn(); WaitFor(sw, true, powerWait, powerTimeout, statusSleep, deadline); }
                         catch (FenceDeviceException e)
                         {
                             log.Warn($"power on after a verified off failed ({e.Message}); the node stays off but is fenced");
@@ -86,7 +88,8 @@ public static class PowerSequence
         catch (Exception e) { return FenceHost.Fail(log, $"{action}: {ErrorText.Describe(e)}"); }
     }
 
-    private static void WaitFor(IPowerSwitch sw, bool on, TimeSpan powerWait, TimeSpan powerTimeout, Deadline deadline)
+    /// <summary>Polls the state until it is <paramref name="on"/>: 0.1 s, doubling up to stonith_status_sleep, within power_timeout.</summary>
+    private static void WaitFor(IPowerSwitch sw, bool on, TimeSpan powerWait, TimeSpan powerTimeout, TimeSpan statusSleep, Deadline deadline)
     {
         if (powerWait > TimeSpan.Zero) Thread.Sleep(powerWait < deadline.Remaining ? powerWait : deadline.Remaining);
         var until = Deadline.After(powerTimeout + TimeSpan.FromSeconds(1));
@@ -97,7 +100,7 @@ public static class PowerSequence
             if (until.Expired || deadline.Expired)
                 throw new FenceDeviceException($"timed out waiting for power {(on ? "ON" : "OFF")} after {powerTimeout.TotalSeconds:0.###} s (power_timeout)");
             Thread.Sleep(poll);
-            poll = poll * 2 < TimeSpan.FromSeconds(1) ? poll * 2 : TimeSpan.FromSeconds(1);
+            poll = poll * 2 < statusSleep ? poll * 2 : statusSleep;
         }
     }
 

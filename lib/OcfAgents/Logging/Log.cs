@@ -8,16 +8,22 @@ namespace OcfAgents.Logging;
 public enum LogLevel { Debug, Info, Warn, Error }
 
 /// <summary>
-/// ocf_log's destinations, from the environment Pacemaker and Heartbeat set:
+/// ocf_log's destinations, from the environment Pacemaker and Heartbeat set, as ocf-shellfuncs
+/// has them:
 ///
 /// | variable         | effect                                                        |
 /// |------------------|---------------------------------------------------------------|
-/// | (always)         | stderr, "agent(instance)[pid]: LEVEL: message" (Pacemaker logs it) |
-/// | HA_LOGFACILITY   | also syslog(3) to /dev/log with that facility ("none" = off)  |
-/// | HA_LOGFILE       | also appended to that file, with a timestamp                  |
+/// | HA_LOGFACILITY   | syslog(3) to /dev/log with that facility ("none" = off)       |
+/// | HA_LOGFILE       | appended to that file, with a timestamp                       |
+/// | neither          | stderr, "agent(instance)[pid]: LEVEL: message" (Pacemaker logs it) |
 /// | HA_DEBUGLOG      | debug lines appended there (debug only when enabled)          |
 /// | HA_debug=1       | debug lines enabled                                           |
-/// | OCF_TRACE_RA=1   | debug enabled, and written to OCF_TRACE_FILE when set         |
+/// | trace_ra         | every line, debug included, also to the trace (<see cref="ActionTrace"/>) |
+///
+/// With a destination set, stderr carries no log line: pacemaker-execd copies an agent's stderr
+/// into its own log, and every line would be there twice. The exit reason is the host's, and
+/// always goes to stderr. Fence agents keep stderr too (<c>alwaysStderr</c>): the fencer reads
+/// their ERROR line there, as fence-agents print it.
 ///
 /// Secrets never reach a log: callers log names, not values (parameters marked secret are
 /// never formatted by the host).
@@ -26,28 +32,28 @@ public sealed class Log
 {
     private readonly string _tag;
     private readonly TextWriter _stderr;
-    private readonly string? _logFile, _debugLog, _traceFile;
+    private readonly string? _logFile, _debugLog;
     private readonly int? _facility;
-    private readonly bool _debug;
+    private readonly bool _debug, _toStderr;
 
     public static Log Silent { get; } = new("silent", TextWriter.Null, new Dictionary<string, string>());
 
-    public Log(string tag, TextWriter stderr, IReadOnlyDictionary<string, string> env)
+    public Log(string tag, TextWriter stderr, IReadOnlyDictionary<string, string> env, bool alwaysStderr = false)
     {
         _tag = tag;
         _stderr = stderr;
         string? Get(string k) => env.TryGetValue(k, out var v) && v.Length > 0 ? v : null;
         _logFile = Get("HA_LOGFILE");
         _debugLog = Get("HA_DEBUGLOG");
-        var trace = Get("OCF_TRACE_RA") is { } t && IsTrue(t);
-        _traceFile = trace ? Get("OCF_TRACE_FILE") : null;
-        _debug = trace || (Get("HA_debug") is { } d && d != "0" && !d.Equals("false", StringComparison.OrdinalIgnoreCase));
+        _debug = Get("HA_debug") is { } d && d != "0" && !d.Equals("false", StringComparison.OrdinalIgnoreCase);
         _facility = Get("HA_LOGFACILITY") is { } f && f != "none" ? Facility(f) : null;
+        _toStderr = alwaysStderr || (_logFile is null && _facility is null);
     }
 
-    public bool DebugEnabled => _debug;
+    /// <summary>Debug lines are wanted: HA_debug, or a trace is being written.</summary>
+    public bool DebugEnabled => _debug || ActionTrace.Active;
 
-    public void Debug(string message) { if (_debug) Write(LogLevel.Debug, message); }
+    public void Debug(string message) { if (DebugEnabled) Write(LogLevel.Debug, message); }
 
     /// <summary>
     /// `log.Debug($"…")` formats nothing unless debug is on. Besides the string itself, the
@@ -57,7 +63,7 @@ public sealed class Log
     /// </summary>
     public void Debug([InterpolatedStringHandlerArgument("")] ref DebugMessage message)
     {
-        if (_debug) Write(LogLevel.Debug, message.ToStringAndClear());
+        if (DebugEnabled) Write(LogLevel.Debug, message.ToStringAndClear());
     }
 
     [InterpolatedStringHandler]
@@ -67,7 +73,7 @@ public sealed class Log
 
         public DebugMessage(int literalLength, int formattedCount, Log log, out bool enabled)
         {
-            enabled = log._debug;
+            enabled = log.DebugEnabled;
             _text = enabled ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
         }
 
@@ -86,15 +92,20 @@ public sealed class Log
     {
         var name = level switch { LogLevel.Debug => "DEBUG", LogLevel.Info => "INFO", LogLevel.Warn => "WARNING", _ => "ERROR" };
         var line = $"{_tag}[{Environment.ProcessId}]: {name}: {ErrorText.Printable(message)}";
+        ActionTrace.Write($"{name}: {ErrorText.Printable(message)}");
+        // A debug line made only for the trace goes nowhere else.
+        if (level == LogLevel.Debug && !_debug) return;
         try
         {
-            _stderr.WriteLine(line);
-            _stderr.Flush();
+            if (_toStderr)
+            {
+                _stderr.WriteLine(line);
+                _stderr.Flush();
+            }
             var stamped = $"{DateTime.Now:yyyy-MM-ddTHH:mm:ss.ffffff} {line}\n";
             if (level == LogLevel.Debug)
             {
                 if (_debugLog is not null) File.AppendAllText(_debugLog, stamped);
-                if (_traceFile is not null) File.AppendAllText(_traceFile, stamped);
             }
             else if (_logFile is not null) File.AppendAllText(_logFile, stamped);
             if (_facility is { } facility) Syslog(facility, level, line);

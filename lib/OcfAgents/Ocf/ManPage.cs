@@ -12,15 +12,15 @@ public static class ManPage
         sb.Append("usage: ").Append(agent.Name).Append(" {")
           .Append(string.Join('|', MetaData.Actions(agent).Select(a => a.Name).Distinct().Append("usage").Append("manpage")))
           .Append("}\n\n").Append(agent.ShortDesc).Append("\n\nParameters (as OCF_RESKEY_<name>):\n");
-        foreach (var p in agent.Parameters)
+        foreach (var p in Tracing.With(agent.Parameters))
         {
             sb.Append("  ").Append(p.Name).Append(" (").Append(MetaData.TypeName(p.Type));
             if (p.Required) sb.Append(", required");
             if (p.Default is not null && !p.Secret) sb.Append(", default \"").Append(p.Default).Append('"');
             sb.Append(")\n      ").Append(p.ShortDesc).Append('\n');
         }
-        sb.Append("\nExit codes: 0 success, 1 generic error, 2 invalid arguments, 3 unimplemented action,\n")
-          .Append("4 insufficient privileges, 5 not installed on this node, 6 not configured, 7 not running.\n");
+        sb.Append("\nExit codes:\n");
+        foreach (var (code, text) in OcfExitText.Table(agent.ExitCodes)) sb.Append("  ").Append(code).Append("  ").Append(text).Append('\n');
         return sb.ToString();
     }
 
@@ -33,7 +33,7 @@ public static class ManPage
         sb.Append(".SH SYNOPSIS\n.B ").Append(Esc(agent.Name)).Append("\n.I action\n");
         sb.Append(".SH DESCRIPTION\n").Append(Esc(agent.LongDesc)).Append('\n');
         sb.Append(".SH PARAMETERS\n");
-        foreach (var p in agent.Parameters)
+        foreach (var p in Tracing.With(agent.Parameters))
         {
             sb.Append(".TP\n.B ").Append(Esc(p.Name)).Append('\n').Append(Esc(p.LongDesc));
             sb.Append(" (").Append(MetaData.TypeName(p.Type)).Append(p.Required ? ", required" : ", optional");
@@ -48,12 +48,11 @@ public static class ManPage
             if (a.Depth is { } d) sb.Append(", OCF_CHECK_LEVEL ").Append(d);
             sb.Append('\n');
         }
-        sb.Append(".SH EXIT STATUS\n0 success; 1 generic error; 2 invalid arguments; 3 unimplemented action; ")
-          .Append("4 insufficient privileges; 5 not installed on this node; 6 not configured; 7 not running.\n")
-          .Append("Every failure prints one ocf-exit-reason line naming the path or value and the fix.\n");
-        sb.Append(".SH EXAMPLE\n.nf\npcs resource create my_").Append(agent.Name).Append(" ocf:").Append(provider).Append(':').Append(agent.Name);
-        foreach (var p in agent.Parameters.Where(p => p.Required)) sb.Append(' ').Append(p.Name).Append("=...");
-        sb.Append("\n.fi\n");
+        sb.Append(".SH EXIT STATUS\n");
+        foreach (var (code, text) in OcfExitText.Table(agent.ExitCodes)) sb.Append(".TP\n.B ").Append(code).Append('\n').Append(Esc(text)).Append('\n');
+        sb.Append(".PP\nEvery failure also prints one ocf\\-exit\\-reason line naming the path or value and the fix.\n");
+        ManSections.Examples(sb, [$"ocf:{provider}:{agent.Name}"]);
+        ManSections.SeeAlso(sb, [.. agent.SeeAlso, "crm_resource(8)", "pcs(8)", "crm(8)", "ocf-harness(8)"]);
         return sb.ToString();
     }
 

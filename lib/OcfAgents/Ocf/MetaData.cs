@@ -28,7 +28,7 @@ public static class MetaData
         sb.Append("<longdesc lang=\"en\">\n").Append(Markup.XmlText(agent.LongDesc)).Append("\n</longdesc>\n");
         sb.Append("<shortdesc lang=\"en\">").Append(Markup.XmlText(agent.ShortDesc)).Append("</shortdesc>\n");
         sb.Append("<parameters>\n");
-        foreach (var p in agent.Parameters)
+        foreach (var p in Tracing.With(agent.Parameters))
         {
             sb.Append("<parameter name=\"").Append(Markup.XmlAttribute(p.Name)).Append('"')
               .Append(" unique=\"").Append(p.Unique ? '1' : '0').Append('"')

@@ -89,6 +89,7 @@ public static class OcfHost
 
         var instance = Get(env, "OCF_RESOURCE_INSTANCE");
         var log = new Log(instance is null ? agent.Name : $"{agent.Name}({instance})", stderr, env);
+        Tracing.Begin(agent, env, instance, action, stderr, log);
         var known = action switch
         {
             "start" or "stop" or "monitor" or "status" or "validate-all" => true,
@@ -111,7 +112,7 @@ public static class OcfHost
         var level = ParseLong(levelText) is { } l && l >= 0 ? (int)l : 0;
         if (levelText is not null && ParseLong(levelText) is null) log.Warn($"OCF_CHECK_LEVEL '{levelText}' is not a number; using 0");
 
-        var values = ParameterValues.Bind(agent.Parameters, env);
+        var values = ParameterValues.Bind(Tracing.With(agent.Parameters), env);
         var ctx = new OcfContext
         {
             Action = action,
@@ -288,10 +289,12 @@ public static class OcfHost
         if (result.IsSuccess || result.Code == OcfExit.NotRunning)
         {
             log.Debug($"{action}: exit {code}");
+            Tracing.End(action, code);
             return code;
         }
         var reason = string.IsNullOrWhiteSpace(result.Reason) ? $"{action} failed" : result.Reason!;
         log.Error($"{action}: exit {code}: {reason}");
+        Tracing.End(action, code);
         stderr.WriteLine(ExitReasonLine(env, reason));
         stderr.Flush();
         return code;

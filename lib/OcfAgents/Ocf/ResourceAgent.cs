@@ -37,6 +37,10 @@ public abstract class ResourceAgent<TConfig> : IAgentDescription
     public virtual bool SupportsMigration => false;
     /// <summary>OCF_CHECK_LEVEL values monitor implements; advertised as monitor actions with a depth.</summary>
     public virtual IReadOnlyList<int> CheckLevels => [0];
+    /// <summary>What exit codes mean for this resource, in its own words; the rest keep their OCF meaning (<see cref="OcfExitText"/>).</summary>
+    public virtual IReadOnlyList<ExitCase> ExitCodes => [];
+    /// <summary>The man pages a reader of this one wants next ("ocf_heartbeat_Filesystem(7)").</summary>
+    public virtual IReadOnlyList<string> SeeAlso => [];
 
     /// <summary>Cross-parameter checks and the typed configuration. No side effects, no I/O that can block.</summary>
     public abstract Configured<TConfig> Configure(ParameterValues values);
@@ -94,6 +98,8 @@ public interface IAgentDescription
     ActionTimeouts Timeouts { get; }
     bool SupportsMigration { get; }
     IReadOnlyList<int> CheckLevels { get; }
+    IReadOnlyList<ExitCase> ExitCodes { get; }
+    IReadOnlyList<string> SeeAlso { get; }
 }
 
 /// <summary>Everything an action may need from its invocation.</summary>

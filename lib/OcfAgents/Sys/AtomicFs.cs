@@ -72,6 +72,7 @@ public static class AtomicFs
     /// </summary>
     public static void SymlinkNoReplace(string target, string linkPath, string tempPath)
     {
+        Logging.ActionTrace.Write($"symlink {tempPath} -> {target}, then rename it to {linkPath} (no replace)");
         if (Native.Symlink(target, tempPath) != 0)
             throw new SysError("symlink", tempPath, Native.LastErrno);
         CrashPoint.Here($"made temporary link {tempPath}");
@@ -90,6 +91,7 @@ public static class AtomicFs
     /// </summary>
     public static void RenameNoReplace(string from, string to)
     {
+        Logging.ActionTrace.Write($"rename {from} -> {to} (no replace)");
         if (Native.RenameAt2(Native.AT_FDCWD, from, Native.AT_FDCWD, to, Native.RENAME_NOREPLACE) == 0)
         {
             FsyncParent(to);
@@ -104,6 +106,7 @@ public static class AtomicFs
 
     public static void Unlink(string path)
     {
+        Logging.ActionTrace.Write($"unlink {path}");
         if (Native.Unlink(path) != 0)
         {
             var errno = Native.LastErrno;
@@ -117,6 +120,7 @@ public static class AtomicFs
     {
         var dir = Path.GetDirectoryName(path) ?? "/";
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        Logging.ActionTrace.Write($"write {path} ({content.Length} bytes, via {temp})");
         try
         {
             using (var fs = new FileStream(temp, new FileStreamOptions

@@ -83,6 +83,9 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "mkdtemp", SetLastError = true)]
     public static unsafe partial byte* MkdTemp(byte* template);
 
+    [LibraryImport("libc", EntryPoint = "isatty")]
+    public static partial int IsATty(int fd);
+
     [LibraryImport("libc", EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Mkdir(string path, uint mode);
 

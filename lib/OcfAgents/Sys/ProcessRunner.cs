@@ -32,6 +32,8 @@ public static class ProcessRunner
             if (secret.Length > 0 && spec.Argv.Any(a => a.Contains(secret, StringComparison.Ordinal)))
                 throw new ArgumentException($"refusing to put a secret on the command line of {spec.Argv[0]}");
 
+        Logging.ActionTrace.Write($"exec {Quoted(spec.Argv)}");
+        var started = Environment.TickCount64;
         using var p = Start(spec.Argv, spec);
         var stdout = new Drain(p.StandardOutput);
         var stderr = new Drain(p.StandardError);
@@ -49,8 +51,15 @@ public static class ProcessRunner
             p.WaitForExit(1000);
         }
         // After the exit the pipes end at once, unless a child the command left behind holds them.
-        return new ProcessResult(timedOut ? -1 : p.ExitCode, stdout.Text(1000), stderr.Text(1000), timedOut);
+        var result = new ProcessResult(timedOut ? -1 : p.ExitCode, stdout.Text(1000), stderr.Text(1000), timedOut);
+        Logging.ActionTrace.Write($"exit {(timedOut ? "killed at the deadline" : result.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture))} " +
+                                  $"after {Environment.TickCount64 - started} ms: {spec.Argv[0]}");
+        return result;
     }
+
+    /// <summary>argv as a trace shows it: each word quoted when it needs to be (secrets never reach argv).</summary>
+    private static string Quoted(IReadOnlyList<string> argv) =>
+        string.Join(' ', argv.Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c)) ? a : $"'{ErrorText.Printable(a)}'"));
 
     /// <summary>
     /// One pipe read to its end on a thread of its own. ReadToEndAsync finishes on the thread pool,
@@ -84,6 +93,7 @@ public static class ProcessRunner
     /// </summary>
     public static int StartDetached(ProcessSpec spec)
     {
+        Logging.ActionTrace.Write($"exec (detached, own session) {Quoted(spec.Argv)}");
         using var p = Start(["setsid", "--fork", .. spec.Argv], spec);
         p.StandardInput.Close();
         p.WaitForExit();

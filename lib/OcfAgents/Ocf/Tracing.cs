@@ -1,0 +1,66 @@
+using OcfAgents.Logging;
+
+namespace OcfAgents.Ocf;
+
+/// <summary>
+/// resource-agents' tracing switches, declared by the host for every agent: pcs offers
+/// trace_ra and trace_file itself only for the heartbeat and pacemaker providers, so ours must
+/// be in the meta-data for `pcs resource update RSC trace_ra=1` to be accepted.
+///
+/// | switch     | read from, first found                                                          |
+/// |------------|---------------------------------------------------------------------------------|
+/// | trace_ra   | OCF_TRACE_RA; the parameter or op attribute (`crm resource trace`); the meta attribute (`pcs resource update RSC meta trace_ra=1`) |
+/// | trace_file | OCF_TRACE_FILE; the parameter; the meta attribute                               |
+/// | trace_dir  | the parameter or op attribute; the meta attribute                               |
+/// </summary>
+public static class Tracing
+{
+    public static readonly Parameter<bool> TraceRa = new(ContentType.Boolean, raw => (Log.IsTrue(raw), null))
+    {
+        Name = "trace_ra", Default = "0",
+        ShortDesc = "Set to 1 to turn on resource agent tracing (expect large output)",
+        LongDesc = "1: write a timestamped trace of every action (each decision, child process and change to the file system) " +
+                   "to trace_file, or by default to $HA_VARLIB/trace_ra/<type>/<id>.<action>.<timestamp> " +
+                   "(/var/lib/heartbeat/trace_ra), as resource-agents does. Also read as a meta attribute and from OCF_TRACE_RA.",
+    };
+
+    public static readonly Parameter<string> TraceFile = Param.String("trace_file",
+        "Path to a file to store resource agent tracing log",
+        "Where the trace goes instead of the default place: an absolute path, or a descriptor number 3-9 the caller opened for writing. Also read as a meta attribute and from OCF_TRACE_FILE.");
+
+    public static readonly Parameter<string> TraceDir = Param.String("trace_dir",
+        "Directory for traces (default $HA_VARLIB/trace_ra)",
+        "The directory under which default trace files are written, in a subdirectory per resource type (crm resource trace sets it).");
+
+    public static IReadOnlyList<Parameter> Parameters { get; } = [TraceRa, TraceFile, TraceDir];
+
+    /// <summary>An agent's parameters, then the tracing switches: what meta-data, the man page and binding see.</summary>
+    public static IReadOnlyList<Parameter> With(IReadOnlyList<Parameter> agentParameters) => [.. agentParameters, .. Parameters];
+
+    /// <summary>A switch's value by its resource-agents name, from the places the table lists.</summary>
+    public static string? Setting(IReadOnlyDictionary<string, string> env, string name)
+    {
+        string? Get(string k) => env.TryGetValue(k, out var v) && v.Length > 0 ? v : null;
+        var environment = name switch { "trace_ra" => Get("OCF_TRACE_RA"), "trace_file" => Get("OCF_TRACE_FILE"), _ => null };
+        return environment ?? Get("OCF_RESKEY_" + name) ?? Get("OCF_RESKEY_CRM_meta_" + name);
+    }
+
+    /// <summary>Starts the trace when asked for, headed by what the action runs with (secret parameters masked).</summary>
+    public static void Begin(IAgentDescription agent, IReadOnlyDictionary<string, string> env, string? instance, string action, TextWriter stderr, Log log)
+    {
+        var type = env.TryGetValue("OCF_RESOURCE_TYPE", out var t) && t.Length > 0 ? t : agent.Name;
+        ActionTrace.Start(name => Setting(env, name), env, type, instance, action, stderr, log);
+        if (!ActionTrace.Active) return;
+        ActionTrace.Write($"{agent.Name} {agent.Version} {action} of {instance ?? "(no instance)"}, pid {Environment.ProcessId}");
+        var secret = agent.Parameters.Where(p => p.Secret).Select(p => p.EnvironmentName).ToHashSet(StringComparer.Ordinal);
+        foreach (var (k, v) in env.Where(e => e.Key.StartsWith("OCF_", StringComparison.Ordinal) || e.Key.StartsWith("HA_", StringComparison.Ordinal)
+                                           || e.Key.StartsWith("PCMK_", StringComparison.Ordinal)).OrderBy(e => e.Key, StringComparer.Ordinal))
+            ActionTrace.Write($"env {k}={(secret.Contains(k) ? "(secret, not shown)" : Sys.ErrorText.Printable(v))}");
+    }
+
+    public static void End(string action, int code)
+    {
+        ActionTrace.Write($"{action}: exit {code}");
+        ActionTrace.Stop();
+    }
+}

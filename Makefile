@@ -1,7 +1,8 @@
 # OcfAgents — see README.md. Every target is safe to re-run.
 AGENTS  := shareddata xcatdb xcatd nfs4replica fence_ipmi fence_riloe
-# cluster-glue external/ plugins: the fence agent's own binary under the plugin's name.
-PLUGINS := xcat-ipmi:fence_ipmi xcat-riloe:fence_riloe
+# cluster-glue external/ plugins, and fence-agents' other names (fence_ipmilanplus: lanplus by
+# default): the fence agent's own binary under another name, which it reads at start.
+PLUGINS := xcat-ipmi:fence_ipmi xcat-riloe:fence_riloe fence_ipmilanplus:fence_ipmi
 # command-line tools shipped beside the agents (tools/<name>)
 TOOLS   := ocf-harness
 RID     := linux-x64

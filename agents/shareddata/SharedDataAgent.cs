@@ -69,8 +69,8 @@ public sealed class SharedDataAgent : ResourceAgent<SharedDataConfig>
     [
         new(OcfExit.Success, "every path is a link to its target under shared_root"),
         new(OcfExit.Generic, "a link could not be made or undone (every link made is undone before it returns)"),
-        new(OcfExit.NotInstalled, "shared_root is missing or not a mount point here, or a path's parent directory is missing"),
-        new(OcfExit.NotConfigured, "a path is a symlink or file we did not make, a backup is in the way, or a target is missing and create_targets is off"),
+        new(OcfExit.NotInstalled, "this node cannot take the links as they are: shared_root is missing or not a mount point, a path's parent is missing, a path is a symlink we did not make, a backup is in the way, or a target is missing and create_targets is off (the reason names the path and the fix)"),
+        new(OcfExit.NotConfigured, "the parameters contradict each other (paths overlapping each other or shared_root, a path resolving into shared_root)"),
         new(OcfExit.NotRunning, "no path is linked (the node's own directories are in place)"),
     ];
     public override IReadOnlyList<string> SeeAlso => ["ocf_heartbeat_Filesystem(7)", "ocf_xcat_xcatdb(7)", "ocf_xcat_xcatd(7)"];

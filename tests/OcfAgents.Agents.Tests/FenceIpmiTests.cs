@@ -70,6 +70,26 @@ public sealed class FenceIpmiTests(IpmiSim sim) : IClassFixture<IpmiSim>
         Assert.Equal("Chassis Power is off", ipmitool.Stdout.Trim());
     }
 
+    /// <summary>fence_ipmilanplus is fence_ipmilan with lanplus on by default (fence-agents ships it as a link); ours is fence_ipmi under that name.</summary>
+    [Fact]
+    public void Fence_ipmilanplus_speaks_IPMI_2_0_unless_told_lanplus_0_and_says_so_in_its_meta_data()
+    {
+        sim.SetPower(true);
+        var plus = Run.Fence(Built.Release("fence_ipmilanplus"), [], sim.Stdin("status", "verbose=1\n"));
+        Assert.True(plus.Code == 0, plus.ToString());
+        Assert.Contains("RMCP+ session", plus.Stderr);
+        var lan = Run.Fence(Built.Release("fence_ipmilanplus"), [], sim.Stdin("status", "verbose=1\nlanplus=0\n"));
+        Assert.True(lan.Code == 0, lan.ToString());
+        Assert.Contains("IPMI v1.5 session", lan.Stderr);
+        var plain = Run.Fence(Built.Release("fence_ipmi"), [], sim.Stdin("status", "verbose=1\n"));
+        Assert.Contains("IPMI v1.5 session", plain.Stderr);
+
+        var md = System.Xml.Linq.XDocument.Parse(Run.Fence(Built.Release("fence_ipmilanplus"), ["-o", "metadata"]).Stdout);
+        Assert.Equal("fence_ipmilanplus", (string?)md.Root!.Attribute("name"));
+        var lanplus = md.Descendants("parameter").Single(p => (string?)p.Attribute("name") == "lanplus");
+        Assert.Equal("1", (string?)lanplus.Element("content")!.Attribute("default"));
+    }
+
     [Fact]
     public void On_powers_the_node_on_over_ipmi_1_5()
     {

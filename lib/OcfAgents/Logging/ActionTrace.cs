@@ -47,7 +47,8 @@ public static class ActionTrace
                     Destination = "fd " + fd;
                     return;
                 case ['/', .. var rest] when rest.Contains('/'):
-                    Open(file);
+                    // The admin's (or crm_resource's: /dev/stderr) choice, symlink or not.
+                    Open(file, followSymlink: true);
                     return;
                 case { Length: > 0 }:
                     log.Warn($"trace_file '{file}' is neither a descriptor (3-9) nor an absolute path; tracing to the default place");
@@ -63,7 +64,7 @@ public static class ActionTrace
                 ?? Path.Combine(env.TryGetValue("HA_VARLIB", out var varlib) && varlib.Length > 0 ? varlib : "/var/lib/heartbeat", "trace_ra");
             var stamp = DateTime.Now.ToString("yyyy-MM-dd.HH:mm:ss", CultureInfo.InvariantCulture);
             Directory.CreateDirectory(Path.Combine(dir, type));
-            Open(Path.Combine(dir, type, $"{instance}.{action}.{stamp}"));
+            Open(Path.Combine(dir, type, $"{instance}.{action}.{stamp}"), followSymlink: false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Sys.SysError)
         {
@@ -74,11 +75,11 @@ public static class ActionTrace
         }
     }
 
-    private static void Open(string path)
+    private static void Open(string path, bool followSymlink)
     {
         // The trace may hold what a resource's configuration reveals: only root reads it, and a
-        // symlink planted at its name is refused instead of followed.
-        if (Sys.AtomicFs.Kind(path) == Sys.PathKind.Symlink) throw new IOException($"{path} is a symlink; not writing a trace through it");
+        // symlink planted at a name we chose is refused instead of followed.
+        if (!followSymlink && Sys.AtomicFs.Kind(path) == Sys.PathKind.Symlink) throw new IOException($"{path} is a symlink; not writing a trace through it");
         var stream = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite,

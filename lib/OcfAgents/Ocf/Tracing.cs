@@ -9,7 +9,7 @@ namespace OcfAgents.Ocf;
 ///
 /// | switch     | read from, first found                                                          |
 /// |------------|---------------------------------------------------------------------------------|
-/// | trace_ra   | OCF_TRACE_RA; the parameter or op attribute (`crm resource trace`); the meta attribute (`pcs resource update RSC meta trace_ra=1`) |
+/// | trace_ra   | OCF_TRACE_RA; the parameter or op attribute (`crm resource trace`); the meta attribute (`pcs resource update RSC meta trace_ra=1`); on if any is true |
 /// | trace_file | OCF_TRACE_FILE; the parameter; the meta attribute                               |
 /// | trace_dir  | the parameter or op attribute; the meta attribute                               |
 /// </summary>
@@ -37,12 +37,19 @@ public static class Tracing
     /// <summary>An agent's parameters, then the tracing switches: what meta-data, the man page and binding see.</summary>
     public static IReadOnlyList<Parameter> With(IReadOnlyList<Parameter> agentParameters) => [.. agentParameters, .. Parameters];
 
-    /// <summary>A switch's value by its resource-agents name, from the places the table lists.</summary>
+    /// <summary>
+    /// A switch's value by its resource-agents name, from the places the table lists, first found;
+    /// trace_ra is on when any place turns it on (a meta trace_ra=1 is meant even if the
+    /// parameter still says 0).
+    /// </summary>
     public static string? Setting(IReadOnlyDictionary<string, string> env, string name)
     {
         string? Get(string k) => env.TryGetValue(k, out var v) && v.Length > 0 ? v : null;
         var environment = name switch { "trace_ra" => Get("OCF_TRACE_RA"), "trace_file" => Get("OCF_TRACE_FILE"), _ => null };
-        return environment ?? Get("OCF_RESKEY_" + name) ?? Get("OCF_RESKEY_CRM_meta_" + name);
+        string?[] places = [environment, Get("OCF_RESKEY_" + name), Get("OCF_RESKEY_CRM_meta_" + name)];
+        return name == "trace_ra"
+            ? places.Any(v => v is not null && Log.IsTrue(v)) ? "1" : null
+            : places.FirstOrDefault(v => v is not null);
     }
 
     /// <summary>Starts the trace when asked for, headed by what the action runs with (secret parameters masked).</summary>

@@ -13,10 +13,11 @@ rm -rf "$stage"; mkdir -p "$root"; : > "$manifest"
 umask 022
 
 # A man page from the binary itself: OCF agents answer the manpage action (section 7,
-# ocf_xcat_NAME), fence agents -o manpage (section 8). Run like meta-data: a bare environment.
+# ocf_xcat_NAME), fence agents -o manpage (section 8), ocf-harness --manpage (section 8). Run like meta-data: a bare environment.
 man_of() {
   case "$1" in
     fence_*) env -i PATH=/usr/bin:/bin "$here/dist/bin/$1" -o manpage ;;
+    ocf-harness) env -i PATH=/usr/bin:/bin "$here/dist/bin/$1" --manpage ;;
     *)       env -i PATH=/usr/bin:/bin OCF_RESOURCE_PROVIDER=xcat "$here/dist/bin/$1" manpage ;;
   esac
 }

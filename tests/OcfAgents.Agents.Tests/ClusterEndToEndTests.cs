@@ -248,6 +248,46 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
         Assert.True((int?)history.Attribute("fail-count") >= 1, history.ToString());
     }
 
+    /// <summary>
+    /// trace_ra as admins turn it on with pcs, on a running resource: Pacemaker reloads the agent
+    /// (reload-agent: the parameter is reloadable) instead of restarting the resource, and every
+    /// action from then on writes its trace where resource-agents writes them,
+    /// $HA_VARLIB/trace_ra/TYPE/RSC.ACTION.TIMESTAMP (pacemaker-execd sets no HA_VARLIB:
+    /// /var/lib/heartbeat, which the nodes share with this machine). Under pacemaker-execd the
+    /// agent's log lines go to Pacemaker's log file and syslog, not also to stderr.
+    /// </summary>
+    [Fact]
+    public void Pcs_trace_ra_reloads_the_agent_without_a_restart_and_every_action_then_writes_a_trace_where_resource_agents_puts_them()
+    {
+        var (id, _) = SharedData("trace1");
+        const string dir = "/var/lib/heartbeat/trace_ra/shareddata";
+        string[] Traces(string action) => Directory.Exists(dir) ? Directory.GetFiles(dir, $"{id}.{action}.*") : [];
+        void Clean() { foreach (var f in Traces("*")) File.Delete(f); }
+        Clean();
+        try
+        {
+            var node = NodeNumber(cluster.StartedOn(id)[0]);
+            var r = cluster.On(1, "pcs", "resource", "update", id, "trace_ra=1");
+            Assert.True(r.Code == 0, r.ToString());
+            Assert.True(cluster.WaitFor(() => Traces("monitor").Any(f => File.ReadAllText(f).Contains("monitor: exit 0")), 60),
+                $"no monitor trace in {dir}:\n{cluster.Status()}");
+            Assert.Single(Traces("reload-agent"));
+            Assert.Empty(Traces("stop"));
+            Assert.Equal([$"node{node}"], cluster.StartedOn(id));
+            var text = File.ReadAllText(Traces("monitor")[0]);
+            Assert.Contains("env OCF_RESKEY_trace_ra=1", text);
+            Assert.Contains($"monitor of {id}", text);
+            Assert.Matches(@"\+ \d\d:\d\d:\d\d\.\d{6}: monitor: exit 0\n$", text);
+            // pacemaker-execd names its log destinations; the agent's lines then go there, not to stderr too.
+            Assert.Contains("env HA_LOGFILE=/var/log/pacemaker/pacemaker.log", text);
+        }
+        finally
+        {
+            cluster.On(1, "pcs", "resource", "update", id, "trace_ra=");
+            Clean();
+        }
+    }
+
     [Fact]
     public void A_link_removed_by_hand_is_noticed_by_monitor_and_recovered_with_the_reason_in_crm_mon()
     {

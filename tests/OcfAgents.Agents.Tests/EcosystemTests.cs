@@ -147,17 +147,17 @@ public sealed class EcosystemTests
     }
 
     [Fact]
-    public void Pcs_takes_trace_ra_for_our_agents_and_a_meta_trace_ra_reaches_the_agent_in_crm_resource()
+    public void Pcs_takes_trace_ra_for_our_agents_and_crm_resource_shows_the_trace()
     {
         var (dir, reskeys) = SharedData();
         var r = Pcs(dir,
-            ["pcs", "-f", "cib.xml", "resource", "create", "sd", "ocf:xcat:shareddata", .. reskeys.Select(kv => $"{kv.Key}={kv.Value}"), "trace_ra=0"],
-            ["pcs", "-f", "cib.xml", "resource", "update", "sd", "meta", "trace_ra=1"],
+            ["pcs", "-f", "cib.xml", "resource", "create", "sd", "ocf:xcat:shareddata", .. reskeys.Select(kv => $"{kv.Key}={kv.Value}")],
+            ["pcs", "-f", "cib.xml", "resource", "update", "sd", "trace_ra=1"],
             ["env", "CIB_file=cib.xml", "crm_resource", "--resource", "sd", "--force-check"]);
         // crm_resource asks agents for their trace on stderr (OCF_TRACE_FILE=/dev/stderr) and
         // shows what they wrote there after its own line; 7: not started.
         Assert.Contains("Operation force-check for sd (ocf:xcat:shareddata) returned 7", r.Stdout);
-        Assert.Contains("env OCF_RESKEY_CRM_meta_trace_ra=1", r.Stdout);
+        Assert.Contains("env OCF_RESKEY_trace_ra=1", r.Stdout);
         Assert.Contains("monitor: exit 7", r.Stdout);
     }
 

@@ -106,7 +106,11 @@ public class HarnessTests
         Assert.Equal("pass", r.Verdict(DataCheck));
         Assert.Equal(3, r.Json.RootElement.GetProperty("checks").EnumerateArray().Count(c => c.GetProperty("name").GetString()!.StartsWith("SIGKILL at ") && c.GetProperty("verdict").GetString() == "pass"));
         Assert.Contains(r.Json.RootElement.GetProperty("timings").EnumerateArray(), t => t.GetProperty("action").GetString() == "migrate_from" && t.GetProperty("runs").GetInt32() == 1);
-        Assert.Matches(@"\n  start +\d+ +\d+\.\d +\d+\.\d +\d+\.\d\n", r.Report);
+        Assert.Matches(@"\n  start +\d+ +\d+ +\d+\.\d +\d+\.\d +\d+\.\d\n", r.Report);
+        // Runs killed at a SIGKILL point are counted in the table, not left out of it.
+        var killedStarts = r.Json.RootElement.GetProperty("checks").EnumerateArray().SelectMany(c => c.GetProperty("runs").EnumerateArray())
+            .Count(run => run.GetProperty("action").GetString() == "start" && run.TryGetProperty("signal", out _));
+        Assert.Equal(killedStarts, r.Json.RootElement.GetProperty("timings").EnumerateArray().Single(t => t.GetProperty("action").GetString() == "start").GetProperty("killed").GetInt32());
         tree.AssertDeactivated();
         tree.AssertNothingLost();
     }

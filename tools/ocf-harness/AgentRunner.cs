@@ -51,12 +51,12 @@ public sealed class AgentRunner(string agent, string instance, IReadOnlyDictiona
         env["OCF_RESOURCE_INSTANCE"] = instance;
         env["OCF_RESOURCE_TYPE"] = Path.GetFileName(agent);
         env["OCF_RESOURCE_PROVIDER"] = Path.GetFileName(Path.GetDirectoryName(agent) ?? "");
-        env["__OCF_ACTION"] = action;
         env["OCF_RESKEY_CRM_meta_timeout"] = o.TimeoutMs.ToString();
         if (action is "monitor" or "status")
             env["OCF_RESKEY_CRM_meta_interval"] = (o.Probe ? 0 : Math.Max(o.IntervalMs, 10_000)).ToString();
         if (o.Depth is { } depth) env["OCF_CHECK_LEVEL"] = depth.ToString();
-        if (o.As is null)
+        // meta-data as Pacemaker runs it: bare, no resource parameters (it describes the agent, not a resource).
+        if (o.As is null && action != "meta-data")
             foreach (var (k, v) in parameters)
                 if (!o.Without.Contains(k)) env["OCF_RESKEY_" + k] = v;
         foreach (var (k, v) in o.ExtraEnvironment) env[k] = v;

@@ -22,6 +22,8 @@ public sealed record HarnessOptions
     public string UnprivilegedUser { get; init; } = "nobody";
     /// <summary>Overrides every advertised action timeout (ms).</summary>
     public int? TimeoutMs { get; init; }
+    /// <summary>meta-data, validate-all and a probe only: nothing is started, stopped or changed.</summary>
+    public bool Safe { get; init; }
 }
 
 /// <summary>
@@ -40,6 +42,8 @@ public sealed class Contract
     private readonly string _scratch;
     private AgentMetaData _md = null!;
     private int _unknownActionRun = -1;
+    /// <summary>Runs whose missing exit reason a check already reported (not reported twice).</summary>
+    private readonly HashSet<Invocation> _reasonJudged = [];
 
     public Contract(HarnessOptions options)
     {
@@ -59,7 +63,7 @@ public sealed class Contract
     {
         try
         {
-            if (MetaDataChecks()) Lifecycle();
+            if (MetaDataChecks() && Validation()) Lifecycle();
             ContractWideChecks();
         }
         finally
@@ -137,22 +141,79 @@ public sealed class Contract
 
     // ---- the lifecycle -----------------------------------------------------------------------
 
-    private void Lifecycle()
+    /// <summary>
+    /// validate-all first, then the unknown action: agents commonly validate before they look at
+    /// the action (Pacemaker never sends an unknown one), so an unknown action is only expected to
+    /// give 3 once the configuration validates. Without a required parameter, validate-all must
+    /// refuse with a reason. True when the configuration validates (the lifecycle can run).
+    /// </summary>
+    private bool Validation()
     {
-        var unknown = Do("harness-no-such-action");
-        _unknownActionRun = _runner.Log.Count - 1;
-        Expect("an unknown action exits 3 (unimplemented)", unknown, 3);
-
+        var missing = _md.Parameters.Where(p => p.Required && p.Default is null && !_o.Parameters.ContainsKey(p.Name)).Select(p => p.Name).ToList();
+        var valid = true;
         if (_md.Advertises("validate-all"))
         {
-            if (!Expect("validate-all exits 0 with the given parameters", Do("validate-all"), 0))
+            if (missing.Count > 0)
             {
-                Add("the lifecycle checks", Verdict.Skip, "validate-all failed: give the parameters the agent needs with -o name=value");
-                return;
+                var r = Do("validate-all", label: "validate-all (required parameters missing)");
+                var name = $"validate-all without the required {string.Join(", ", missing)} exits 2 or 6 with an exit reason";
+                if (r.Signal is null && r.ExitCode == 5)
+                    Add(name, Verdict.Skip, $"{r.Outcome}{(r.ExitReasons.Count > 0 ? $": {r.ExitReasons[0]}" : "")}: what the agent needs is not installed here, so its parameter check is not reached", r);
+                else if (r.Signal is not null || r.ExitCode is not (2 or 6)) Add(name, Verdict.Fail, $"{r.Outcome}; expected 2 (invalid arguments) or 6 (not configured)", r);
+                else if (r.ExitReasons.Count == 0) { Add(name, Verdict.Warn, $"{r.Outcome} without an ocf-exit-reason line: crm_mon shows no reason", r); _reasonJudged.Add(r); }
+                else Add(name, Verdict.Pass, $"{r.Outcome}: {r.ExitReasons[0]}", r);
+                valid = false;
             }
-            MissingRequired();
+            else if (_o.Parameters.Count == 0)
+            {
+                // No configuration at all (--all over someone's agents): refusing it, with a
+                // reason, is as right as accepting it.
+                var r = Do("validate-all");
+                const string name = "validate-all without parameters exits 0, or refuses with 2, 5 or 6 and an exit reason";
+                valid = r.Signal is null && r.ExitCode == 0;
+                if (valid) Add(name, Verdict.Pass, $"{r.Milliseconds:F1} ms", r);
+                else if (r.Signal is not null || r.ExitCode is not (2 or 5 or 6)) Add(name, Verdict.Fail, $"{r.Outcome}; expected 0, 2, 5 or 6", r);
+                else if (r.ExitReasons.Count == 0) { Add(name, Verdict.Warn, $"{r.Outcome} without an ocf-exit-reason line: crm_mon shows no reason", r); _reasonJudged.Add(r); }
+                else Add(name, Verdict.Pass, $"{r.Outcome}: {r.ExitReasons[0]}", r);
+            }
+            else if (Expect("validate-all exits 0 with the given parameters", Do("validate-all"), 0)) MissingRequired();
+            else valid = false;
         }
+        else valid = missing.Count == 0;
 
+        if (valid)
+        {
+            var unknown = Do("harness-no-such-action");
+            _unknownActionRun = _runner.Log.Count - 1;
+            Expect("an unknown action exits 3 (unimplemented)", unknown, 3);
+        }
+        else Add("an unknown action exits 3 (unimplemented)", Verdict.Skip, "the configuration does not validate, and an agent may validate before it reads the action");
+
+        if (_o.Safe)
+        {
+            if (valid) SafeProbe();
+            else Add("a probe (interval 0) answers 0 or 7", Verdict.Skip, "the configuration does not validate: give the parameters the agent needs with -o name=value");
+            return false;
+        }
+        if (!valid) Add("the lifecycle checks", Verdict.Skip, missing.Count > 0
+            ? $"required parameters not given: {string.Join(", ", missing)} (-o name=value)"
+            : "validate-all failed: give the parameters the agent needs with -o name=value");
+        return valid;
+    }
+
+    /// <summary>--safe: the probe Pacemaker sends on every node, which must only look: 0 running, 7 not.</summary>
+    private void SafeProbe()
+    {
+        var r = Do("monitor", probe: true);
+        const string name = "a probe (interval 0) answers 0 (running) or 7 (not running)";
+        if (r.Signal is null && r.ExitCode is 0 or 7 or 8) Add(name, Verdict.Pass, $"{r.Outcome}, {r.Milliseconds:F1} ms", r);
+        else if (r.Signal is null && r.ExitCode == 5)
+            Add(name, Verdict.Warn, "exit 5 (not installed): Pacemaker reads that as stopped here and bans the resource from this node", r);
+        else Add(name, Verdict.Fail, r.Outcome + (r.ExitReasons.Count > 0 ? $": {r.ExitReasons[0]}" : ""), r);
+    }
+
+    private void Lifecycle()
+    {
         var first = Do("monitor", label: "monitor (initial state)");
         if (first.Signal is null && first.ExitCode is 0 or 8)
             Expect("the resource, found running, stops before the tests", Do("stop", label: "stop (cleanup)"), 0);
@@ -285,7 +346,7 @@ public sealed class Contract
                 : longest is null ? "" : $"closest: {longest.Label} {longest.Milliseconds:F0} ms of {TimeoutOf(longest.Action)} ms", [.. late]);
 
         var failures = runs.Where((r, i) => r.Signal is null && IsFailure(r) && i != _unknownActionRun).ToList();
-        var silent = failures.Where(r => r.ExitReasons.Count == 0).ToList();
+        var silent = failures.Where(r => r.ExitReasons.Count == 0 && !_reasonJudged.Contains(r)).ToList();
         var tooLong = failures.SelectMany(r => r.ExitReasons).Where(x => x.Length > 128).ToList();
         var name = "every failure prints an ocf-exit-reason line Pacemaker can show (≤ 128 characters)";
         if (silent.Count > 0) Add(name, Verdict.Fail, string.Join("; ", silent.Select(r => $"{r.Label}: {r.Outcome} without a reason")), [.. silent]);

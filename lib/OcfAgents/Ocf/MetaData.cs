@@ -63,7 +63,7 @@ public static class MetaData
         yield return new("stop", t.Stop);
         foreach (var level in agent.CheckLevels)
             yield return new("monitor", t.Monitor, level == 0 ? t.MonitorInterval : t.DeepMonitorInterval, level);
-        if (agent.Parameters.Any(p => p.Reloadable)) yield return new("reload-agent", t.Validate);
+        if (Tracing.With(agent.Parameters).Any(p => p.Reloadable)) yield return new("reload-agent", t.Validate);
         if (agent.SupportsMigration)
         {
             yield return new("migrate_to", t.Migrate);

@@ -94,7 +94,7 @@ public static class OcfHost
         {
             "start" or "stop" or "monitor" or "status" or "validate-all" => true,
             "migrate_to" or "migrate_from" => agent.SupportsMigration,
-            "reload-agent" or "reload" => agent.Parameters.Any(p => p.Reloadable),
+            "reload-agent" or "reload" => Tracing.With(agent.Parameters).Any(p => p.Reloadable),
             _ => false,
         };
         if (!known)

@@ -5,32 +5,36 @@ namespace OcfAgents.Ocf;
 /// <summary>
 /// resource-agents' tracing switches, declared by the host for every agent: pcs offers
 /// trace_ra and trace_file itself only for the heartbeat and pacemaker providers, so ours must
-/// be in the meta-data for `pcs resource update RSC trace_ra=1` to be accepted.
+/// be in the meta-data for `pcs resource update RSC trace_ra=1` to be accepted. They are
+/// reloadable: Pacemaker then turns tracing on or off with reload-agent, never by restarting
+/// the resource (each action reads them afresh, so the reload has nothing to do). A resource's
+/// meta attribute never reaches the agent (Pacemaker 2.1 passes only the operation's own meta
+/// attributes); an operation's are read, as crmsh's `resource trace` may set them.
 ///
 /// | switch     | read from, first found                                                          |
 /// |------------|---------------------------------------------------------------------------------|
-/// | trace_ra   | OCF_TRACE_RA; the parameter or op attribute (`crm resource trace`); the meta attribute (`pcs resource update RSC meta trace_ra=1`); on if any is true |
-/// | trace_file | OCF_TRACE_FILE; the parameter; the meta attribute                               |
-/// | trace_dir  | the parameter or op attribute; the meta attribute                               |
+/// | trace_ra   | OCF_TRACE_RA; the parameter (`pcs resource update RSC trace_ra=1`) or an op's instance attribute (`crm resource trace RSC OP`); an op's meta attribute; on if any is true |
+/// | trace_file | OCF_TRACE_FILE; the parameter or op instance attribute; an op's meta attribute |
+/// | trace_dir  | the parameter or op instance attribute; an op's meta attribute              |
 /// </summary>
 public static class Tracing
 {
     public static readonly Parameter<bool> TraceRa = new(ContentType.Boolean, raw => (Log.IsTrue(raw), null))
     {
-        Name = "trace_ra", Default = "0",
+        Name = "trace_ra", Default = "0", Reloadable = true,
         ShortDesc = "Set to 1 to turn on resource agent tracing (expect large output)",
         LongDesc = "1: write a timestamped trace of every action (each decision, child process and change to the file system) " +
                    "to trace_file, or by default to $HA_VARLIB/trace_ra/<type>/<id>.<action>.<timestamp> " +
-                   "(/var/lib/heartbeat/trace_ra), as resource-agents does. Also read as a meta attribute and from OCF_TRACE_RA.",
+                   "(/var/lib/heartbeat/trace_ra), as resource-agents does. Reloadable: turning it on or off restarts nothing. Also read from OCF_TRACE_RA.",
     };
 
     public static readonly Parameter<string> TraceFile = Param.String("trace_file",
         "Path to a file to store resource agent tracing log",
-        "Where the trace goes instead of the default place: an absolute path, or a descriptor number 3-9 the caller opened for writing. Also read as a meta attribute and from OCF_TRACE_FILE.");
+        "Where the trace goes instead of the default place: an absolute path, or a descriptor number 3-9 the caller opened for writing. Also read from OCF_TRACE_FILE.", reloadable: true);
 
     public static readonly Parameter<string> TraceDir = Param.String("trace_dir",
         "Directory for traces (default $HA_VARLIB/trace_ra)",
-        "The directory under which default trace files are written, in a subdirectory per resource type (crm resource trace sets it).");
+        "The directory under which default trace files are written, in a subdirectory per resource type (crm resource trace sets it).", reloadable: true);
 
     public static IReadOnlyList<Parameter> Parameters { get; } = [TraceRa, TraceFile, TraceDir];
 

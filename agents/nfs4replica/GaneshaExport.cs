@@ -1,16 +1,18 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using OcfAgents.Logging;
 using OcfAgents.Ocf;
+using OcfAgents.DBus;
 using OcfAgents.Sys;
+using Tmds.DBus.Protocol;
 
 namespace OcfAgents.Agents.Nfs4Replica;
 
 /// <summary>
 /// NFS-Ganesha through its export manager on the D-Bus system bus (bus name org.ganesha.nfsd,
-/// object /org/ganesha/nfsd/ExportMgr, interface org.ganesha.nfsd.exportmgr), called with gdbus
-/// (argv, no shell; the bus from dbus_address or DBUS_SYSTEM_BUS_ADDRESS):
+/// object /org/ganesha/nfsd/ExportMgr, interface org.ganesha.nfsd.exportmgr), spoken over the
+/// bus itself (<see cref="DBusClient"/>: no child process; the bus from dbus_address or
+/// DBUS_SYSTEM_BUS_ADDRESS):
 ///   AddExport(s conf_path, s "EXPORT(Export_Id=N)") → s message
 ///   RemoveExport(q id)
 ///   DisplayExport(q id) → (q id, s fullpath, s pseudopath, s tag, a(siyyiuuuuu) clients)
@@ -33,39 +35,38 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
 
     private enum Reply { Ok, NoGanesha, NoExport, BusDown, Other }
 
-    private (Reply Kind, string Text) Call(string method, Deadline deadline, params string[] args)
+    private DBusClient? _client;
+
+    private (Reply Kind, T? Value, string Text) Call<T>(string method, string? signature, WriteArguments? args, Func<Reader, T> read, Deadline deadline)
     {
-        var env = new Dictionary<string, string>();
-        if (config.DbusAddress is { } address) env["DBUS_SYSTEM_BUS_ADDRESS"] = address;
-        ProcessResult r;
-        try
+        if (_client is null)
         {
-            r = ProcessRunner.Run(new ProcessSpec(["gdbus", "call", "--system", "--dest", Bus, "--object-path", ObjectPath,
-                "--method", $"{Interface}.{method}", .. args]) { Environment = env }, deadline);
+            var (client, error) = DBusClient.Connect(BusName, deadline);
+            if (client is null) return (Reply.BusDown, default, error);
+            _client = client;
         }
-        catch (System.ComponentModel.Win32Exception e) { return (Reply.Other, $"gdbus: {e.Message} (install libglib2.0-bin)"); }
-        if (r.Succeeded) return (Reply.Ok, r.Stdout.Trim());
-        var text = (r.Stderr + r.Stdout).Trim();
-        // gdbus: "Error: GDBus.Error:org.freedesktop.DBus.Error.<Name>: <message>" or "Error connecting: …".
-        if (text.Contains("Error connecting", StringComparison.Ordinal) || text.Contains("Could not connect", StringComparison.Ordinal))
-            return (Reply.BusDown, text);
-        if (text.Contains("org.freedesktop.DBus.Error.ServiceUnknown", StringComparison.Ordinal) || text.Contains("NameHasNoOwner", StringComparison.Ordinal))
-            return (Reply.NoGanesha, text);
-        if (text.Contains("Export id not found", StringComparison.Ordinal)) return (Reply.NoExport, text);
-        return (Reply.Other, r.TimedOut ? $"gdbus {method} timed out" : text);
+        var r = _client.Call(Bus, ObjectPath, Interface, method, signature, args, read, deadline);
+        return r.Outcome switch
+        {
+            CallOutcome.Ok => (Reply.Ok, r.Value, ""),
+            CallOutcome.NoService => (Reply.NoGanesha, default, r.Text),
+            CallOutcome.BusDown => (Reply.BusDown, default, r.Text),
+            // Ganesha answers an unknown id with an error whose message says so.
+            _ when r.Text.Contains("Export id not found", StringComparison.Ordinal) => (Reply.NoExport, default, r.Text),
+            _ => (Reply.Other, default, $"{r.ErrorName}: {r.Text}"),
+        };
     }
 
-    private string BusName => config.DbusAddress ?? Environment.GetEnvironmentVariable("DBUS_SYSTEM_BUS_ADDRESS") ?? "the system bus";
-
-    // DisplayExport's reply in GVariant text: (uint16 77, '/real/path', '/pseudo', '', @a(siyyiuuuuu) [])
-    private static readonly Regex Displayed = new(@"^\((?:uint16 )?(\d+), '((?:[^'\\]|\\.)*)'", RegexOptions.CultureInvariant);
+    private string BusName => DBusClient.SystemBusAddress(config.DbusAddress);
 
     private (Reply Kind, string? Path, string Text) Show(Deadline deadline)
     {
-        var (kind, text) = Call("DisplayExport", deadline, config.ExportId.ToString(CultureInfo.InvariantCulture));
-        if (kind != Reply.Ok) return (kind, null, text);
-        var m = Displayed.Match(text);
-        return m.Success ? (Reply.Ok, Regex.Unescape(m.Groups[2].Value), text) : (Reply.Other, null, $"unexpected DisplayExport reply: {text}");
+        var (kind, path, text) = Call("DisplayExport", "q", (ref MessageWriter w) => w.WriteUInt16((ushort)config.ExportId), static r =>
+        {
+            r.ReadUInt16();
+            return r.ReadString();
+        }, deadline);
+        return (kind, path, text);
     }
 
     public OcfResult Monitor(Deadline deadline)
@@ -117,10 +118,14 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
             return OcfResult.Fail(OcfExit.Generic, $"Ganesha export {config.ExportId} exports {taken}, not {real}: the Export_Id is taken; choose another export_id");
         StateDirectory.WriteRecord(BlockFile, Block(real));
         CrashPoint.Here("wrote the export block");
-        var (kind, text) = Call("AddExport", deadline, BlockFile, $"EXPORT(Export_Id={config.ExportId.ToString(CultureInfo.InvariantCulture)})");
+        var (kind, message, text) = Call("AddExport", "ss", (ref MessageWriter w) =>
+        {
+            w.WriteString(BlockFile);
+            w.WriteString($"EXPORT(Export_Id={config.ExportId.ToString(CultureInfo.InvariantCulture)})");
+        }, static r => r.ReadString(), deadline);
         return kind switch
         {
-            Reply.Ok => Verified(text, deadline),
+            Reply.Ok => Verified(message ?? "", deadline),
             Reply.NoGanesha => OcfResult.Fail(OcfExit.Generic, $"NFS-Ganesha is not running (no {Bus} on {BusName}); start it first (order nfs-ganesha before this export)"),
             Reply.BusDown => OcfResult.Fail(OcfExit.Generic, $"D-Bus unreachable at {BusName}: {text}"),
             _ => OcfResult.Fail(OcfExit.Generic, $"Ganesha refused the export of {real}: {text}"),
@@ -147,7 +152,7 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
                 log.Warn($"Ganesha export {config.ExportId} exports {path}, not ours ({real}); left alone");
             else
             {
-                var (removed, why) = Call("RemoveExport", deadline, config.ExportId.ToString(CultureInfo.InvariantCulture));
+                var (removed, _, why) = Call("RemoveExport", "q", (ref MessageWriter w) => w.WriteUInt16((ushort)config.ExportId), static _ => true, deadline);
                 CrashPoint.Here("removed the export");
                 if (removed != Reply.Ok && removed != Reply.NoExport)
                     return OcfResult.Fail(OcfExit.Generic, $"Ganesha did not remove export {config.ExportId}: {why}");

@@ -51,6 +51,26 @@ public sealed class Nfs4ReplicaGaneshaTests : IDisposable
         Assert.Equal(0, Do("stop").Code);
     }
 
+    /// <summary>
+    /// The export manager is spoken to over D-Bus by the agent itself (Tmds.DBus.Protocol): under
+    /// strace, a whole life cycle runs no program at all (it used to run gdbus for every call).
+    /// </summary>
+    [Fact]
+    public void A_life_cycle_against_Ganesha_runs_no_child_process()
+    {
+        var trace = Path.Combine(ganesha.Root, "execve.strace");
+        foreach (var action in new[] { "monitor", "start", "monitor", "stop", "monitor" })
+        {
+            var r = Run.Agent(Agent, action, Params(), wrapper: ["strace", "-f", "-qq", "-e", "trace=execve,fork,vfork,clone3", "-o", trace + "." + action]);
+            Assert.True(r.Code == (action == "monitor" ? r.Code : 0), r.ToString());
+            var calls = File.ReadAllLines(trace + "." + action);
+            // The one execve is strace starting the agent; no fork, vfork or clone3 without CLONE_THREAD.
+            Assert.Single(calls, l => l.Contains("execve("));
+            Assert.DoesNotContain(calls, l => l.Contains("fork(") || (l.Contains("clone3(") && !l.Contains("CLONE_THREAD")));
+        }
+        Assert.Equal(7, Do("monitor").Code);
+    }
+
     [Fact]
     public void A_symlinked_directory_is_exported_by_its_real_path_which_ganesha_requires()
     {

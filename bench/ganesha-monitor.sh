@@ -16,7 +16,7 @@ cat > "$work/dbus.conf" <<CONF
 <busconfig><type>system</type><listen>$bus</listen><auth>EXTERNAL</auth>
 <policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/></policy></busconfig>
 CONF
-mkdir -p "$work/recovery" "$work/install" "$work/state"
+mkdir -p "$work/recovery" "$work/install"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/ganesha.conf" <<CONF
 NFS_CORE_PARAM { Protocols = 4; NFS_Port = $port; Bind_addr = 127.0.0.1; Enable_NLM = false; Enable_RQUOTA = false; Enable_UDP = false; }

@@ -300,6 +300,16 @@ public class LogTests
     }
 
     [Fact]
+    public void A_trace_line_formats_nothing_while_no_trace_is_being_written()
+    {
+        var value = new CountsFormatting();
+        Assert.False(ActionTrace.Active);
+        ActionTrace.Write($"rename {value} -> {value}");
+        new Log("a", new StringWriter(), new Dictionary<string, string>()).Info($"plain {value}");
+        Assert.Equal(1, value.Count); // the Info line alone
+    }
+
+    [Fact]
     public void An_unwritable_log_file_never_breaks_an_action()
     {
         var log = new Log("a", new StringWriter(), new Dictionary<string, string> { ["HA_LOGFILE"] = "/nonexistent/dir/ha.log" });

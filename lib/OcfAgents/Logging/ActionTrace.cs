@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace OcfAgents.Logging;
@@ -96,6 +97,34 @@ public static class ActionTrace
         if (_out is not { } w) return;
         try { w.Write($"+ {DateTime.Now:HH:mm:ss.ffffff}: {line}\n"); }
         catch (Exception e) when (e is IOException or ObjectDisposedException) { _out = null; }
+    }
+
+    /// <summary>
+    /// `ActionTrace.Write($"…")` formats nothing while tracing is off: the file-system and process
+    /// layers call it on every step of every action, monitors included, and as with
+    /// <see cref="Log.Debug(ref Log.DebugMessage)"/> a formatted string nobody reads costs a
+    /// monitor its allocation and the first one the ArrayPool's set-up.
+    /// </summary>
+    public static void Write(ref TraceMessage line)
+    {
+        if (_out is not null) Write(line.ToStringAndClear());
+    }
+
+    [InterpolatedStringHandler]
+    public ref struct TraceMessage
+    {
+        private DefaultInterpolatedStringHandler _text;
+
+        public TraceMessage(int literalLength, int formattedCount, out bool enabled)
+        {
+            enabled = _out is not null;
+            _text = enabled ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+        }
+
+        public void AppendLiteral(string value) => _text.AppendLiteral(value);
+        public void AppendFormatted<T>(T value) => _text.AppendFormatted(value);
+        public void AppendFormatted<T>(T value, string? format) => _text.AppendFormatted(value, format);
+        internal string ToStringAndClear() => _text.ToStringAndClear();
     }
 
     public static void Stop()

@@ -75,7 +75,7 @@ public static unsafe partial class Daemon
             int pid;
             var rc = posix_spawnp(&pid, argv[0], actions, attr, args, env);
             if (rc != 0) throw new IOException($"cannot start {argv[0]}: {Native.ErrnoText(rc)}");
-            Logging.ActionTrace.Write($"spawn pid {pid}: {string.Join(' ', argv.Select(ErrorText.Printable))} (stdout {stdoutFile})");
+            Logging.ActionTrace.Write($"spawn pid {pid}: {ProcessRunner.Quoted(argv)} (stdout {stdoutFile})");
             return pid;
         }
         finally

@@ -58,7 +58,7 @@ public static class ProcessRunner
     }
 
     /// <summary>argv as a trace shows it: each word quoted when it needs to be (secrets never reach argv).</summary>
-    private static string Quoted(IReadOnlyList<string> argv) =>
+    internal static string Quoted(IReadOnlyList<string> argv) =>
         string.Join(' ', argv.Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,@%+".Contains(c)) ? a : $"'{ErrorText.Printable(a)}'"));
 
     /// <summary>

@@ -43,14 +43,11 @@ public sealed class DBusClient : IDisposable
         var connection = new DBusConnection(address);
         try
         {
-            if (Wait(connection.ConnectAsync().AsTask(), deadline) is { } error)
-            {
-                connection.Dispose();
-                return (null, error);
-            }
-            return (new DBusClient(connection, address), "");
+            if (Finished(connection.ConnectAsync().AsTask(), deadline)) return (new DBusClient(connection, address), "");
+            connection.Dispose();
+            return (null, NoAnswer);
         }
-        catch (Exception e) when (e is DBusExceptionBase or IOException or System.Net.Sockets.SocketException or ArgumentException)
+        catch (Exception e) when (IsBusFailure(e) || e is ArgumentException)
         {
             connection.Dispose();
             return (null, ErrorText.Describe(e));
@@ -77,38 +74,35 @@ public sealed class DBusClient : IDisposable
         try
         {
             var call = _connection.CallMethodAsync(message, static (Message m, object? state) => ((Func<Reader, T>)state!)(m.GetBodyReader()), read);
-            if (Wait(call, deadline) is { } error) return new(CallOutcome.BusDown, default, null, error);
+            if (!Finished(call, deadline)) return new(CallOutcome.BusDown, default, null, NoAnswer);
             Logging.ActionTrace.Write($"D-Bus reply to {member}: ok");
             return new(CallOutcome.Ok, call.Result, null, "");
         }
-        catch (AggregateException ae) when (ae.InnerException is { } inner) { return Failed<T>(member, inner); }
-        catch (Exception e) when (e is DBusExceptionBase) { return Failed<T>(member, e); }
-    }
-
-    private CallResult<T> Failed<T>(string member, Exception e)
-    {
-        Logging.ActionTrace.Write($"D-Bus reply to {member}: {e.GetType().Name}: {e.Message}");
-        return e switch
+        catch (Exception e) when (IsBusFailure(e))
         {
-            DBusErrorReplyException r when r.ErrorName is "org.freedesktop.DBus.Error.ServiceUnknown" or "org.freedesktop.DBus.Error.NameHasNoOwner"
-                => new(CallOutcome.NoService, default, r.ErrorName, r.ErrorMessage),
-            DBusErrorReplyException r => new(CallOutcome.Error, default, r.ErrorName, r.ErrorMessage),
-            DBusExceptionBase or IOException => new(CallOutcome.BusDown, default, null, ErrorText.Describe(e)),
-            _ => throw e,
-        };
-    }
-
-    /// <summary>Null when the task finished in time (its exception, if any, rethrown), else why not.</summary>
-    private static string? Wait(Task task, Deadline deadline)
-    {
-        try
-        {
-            return task.Wait(deadline.RemainingMilliseconds) ? null : "no answer before the deadline";
+            Logging.ActionTrace.Write($"D-Bus reply to {member}: {e.GetType().Name}: {e.Message}");
+            return e switch
+            {
+                DBusErrorReplyException r when r.ErrorName is "org.freedesktop.DBus.Error.ServiceUnknown" or "org.freedesktop.DBus.Error.NameHasNoOwner"
+                    => new(CallOutcome.NoService, default, r.ErrorName, r.ErrorMessage),
+                DBusErrorReplyException r => new(CallOutcome.Error, default, r.ErrorName, r.ErrorMessage),
+                _ => new(CallOutcome.BusDown, default, null, ErrorText.Describe(e)),
+            };
         }
-        catch (AggregateException ae) when (ae.InnerException is DBusExceptionBase or IOException or System.Net.Sockets.SocketException)
+    }
+
+    private const string NoAnswer = "no answer before the deadline";
+
+    private static bool IsBusFailure(Exception e) => e is DBusExceptionBase or IOException or System.Net.Sockets.SocketException;
+
+    /// <summary>False when the deadline passed first; a failed task's own exception is thrown, unwrapped.</summary>
+    private static bool Finished(Task task, Deadline deadline)
+    {
+        try { return task.Wait(deadline.RemainingMilliseconds); }
+        catch (AggregateException ae) when (ae.InnerException is { } inner)
         {
-            if (ae.InnerException is DBusErrorReplyException) throw;
-            return ErrorText.Describe(ae.InnerException!);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+            throw;
         }
     }
 

@@ -201,16 +201,8 @@ public sealed class Contract
         return valid;
     }
 
-    /// <summary>--safe: the probe Pacemaker sends on every node, which must only look: 0 running, 7 not.</summary>
-    private void SafeProbe()
-    {
-        var r = Do("monitor", probe: true);
-        const string name = "a probe (interval 0) answers 0 (running) or 7 (not running)";
-        if (r.Signal is null && r.ExitCode is 0 or 7 or 8) Add(name, Verdict.Pass, $"{r.Outcome}, {r.Milliseconds:F1} ms", r);
-        else if (r.Signal is null && r.ExitCode == 5)
-            Add(name, Verdict.Warn, "exit 5 (not installed): Pacemaker reads that as stopped here and bans the resource from this node", r);
-        else Add(name, Verdict.Fail, r.Outcome + (r.ExitReasons.Count > 0 ? $": {r.ExitReasons[0]}" : ""), r);
-    }
+    /// <summary>--safe: the probe Pacemaker sends on every node, which must only look: 0 running, 7 not (8 promoted).</summary>
+    private void SafeProbe() => ExpectProbe("a probe (interval 0) answers 0 (running) or 7 (not running)", 0, 7, 8);
 
     private void Lifecycle()
     {
@@ -384,12 +376,14 @@ public sealed class Contract
     private int TimeoutOf(string action) =>
         _o.TimeoutMs ?? _md?.Action(action is "harness-no-such-action" ? "meta-data" : action)?.TimeoutMs ?? 20_000;
 
-    private void ExpectProbe(string name, int code)
+    /// <summary>A probe answering one of <paramref name="codes"/>; where 7 is an answer, 5 is a warning.</summary>
+    private void ExpectProbe(string name, params int[] codes)
     {
         var r = Do("monitor", probe: true);
-        if (code == 7 && r.Signal is null && r.ExitCode == 5)
+        if (codes.Contains(7) && r.Signal is null && r.ExitCode == 5)
             Add(name, Verdict.Warn, "exit 5 (not installed): Pacemaker reads that as stopped here and bans the resource from this node", r);
-        else Expect(name, r, code);
+        else if (r.Signal is null && codes.Contains(r.ExitCode)) Add(name, Verdict.Pass, $"{r.Outcome}, {r.Milliseconds:F1} ms", r);
+        else Add(name, Verdict.Fail, Explain(r, codes[0]), r);
     }
 
     private bool Expect(string name, Invocation r, int code)

@@ -32,8 +32,9 @@ public sealed class XcatdAgent : ResourceAgent<XcatdConfig>
 
     public static readonly Parameter<string> SystemdUnit = Param.SystemdUnit("Start and stop through this systemd unit",
         "On a node booted with systemd, e.g. xcatd.service (Type=forking, PIDFile the same as pidfile): start is " +
-        "'systemctl start --no-block UNIT' followed by the same readiness wait (a failed unit ends it at once; at the " +
-        "timeout the unit is stopped), stop is 'systemctl stop UNIT' followed by the same escalation and verification. " +
+        "systemd's StartUnit over D-Bus followed by the same readiness wait (a failed start job or unit ends it at once; " +
+        "at the timeout the unit is stopped), stop is StopUnit and the wait for its job, followed by the same escalation " +
+        "and verification. No systemctl runs. " +
         "Unset: the agent runs xcatd itself, which needs no systemd.");
 
     public static readonly Parameter<string> XcatRoot = Param.AbsolutePath("xcatroot", "XCATROOT",

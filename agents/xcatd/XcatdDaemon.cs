@@ -1,4 +1,5 @@
 using System.Text;
+using OcfAgents.DBus;
 using OcfAgents.Logging;
 using OcfAgents.Ocf;
 using OcfAgents.Sys;
@@ -288,11 +289,11 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
     private OcfResult StartUnit(string unit, Deadline deadline)
     {
         var ready = OcfResult.NotRunning;
-        var start = Systemctl.StartAndWait(unit, deadline, wait => (ready = Monitor(0, wait)).IsSuccess, log, "");
+        var start = Systemd.StartAndWait(unit, deadline, wait => (ready = Monitor(0, wait)).IsSuccess, log, "");
         if (start.NotQueued is { } error) return OcfResult.Fail(OcfExit.Generic, error);
         if (start.Ready && PidFileListener() is { } listener) return Started(listener);
         var waiting = !start.Failed && Launchers().Count > 0;
-        Systemctl.StopAfterStart(unit, deadline, log);
+        Systemd.StopAfterStart(unit, deadline, log);
         Terminate(Launchers(), [], Deadline.After(deadline.Remaining));
         if (start.Failed) return OcfResult.Fail(OcfExit.Generic, $"systemd reports {unit} failed; see systemctl status {unit} and journalctl -u {unit}");
         return waiting
@@ -330,7 +331,7 @@ public sealed class XcatdDaemon(XcatdConfig config, Log log, string? instance)
         {
             // systemd stops the unit (TERM, then KILL of its cgroup after TimeoutStopSec); whatever
             // of xcatd survives the half of the stop timeout it gets meets the escalation below.
-            Systemctl.StopFirst(unit, deadline, log);
+            Systemd.StopFirst(unit, deadline, log);
             listener = listener is { IsAlive: true } ? listener : null;
         }
         if (listener is { } l)

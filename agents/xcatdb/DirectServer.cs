@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using OcfAgents.DBus;
 using OcfAgents.Logging;
 using OcfAgents.Ocf;
 using OcfAgents.Sys;
@@ -231,14 +232,14 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
     private OcfResult StartUnit(string unit, Deadline deadline)
     {
         var last = OcfResult.NotRunning;
-        var start = Systemctl.StartAndWait(unit, deadline, wait => (last = Monitor(0, wait)).IsSuccess, log, $" for {DataDir}");
+        var start = Systemd.StartAndWait(unit, deadline, wait => (last = Monitor(0, wait)).IsSuccess, log, $" for {DataDir}");
         if (start.NotQueued is { } error) return OcfResult.Fail(OcfExit.Generic, error);
         if (start.Ready && ReadPidFile() is { Ours: true } state)
         {
             Record(state.Pid);
             return OcfResult.Success;
         }
-        Systemctl.StopAfterStart(unit, deadline, log);
+        Systemd.StopAfterStart(unit, deadline, log);
         return OcfResult.Fail(OcfExit.Generic, start.Failed
             ? $"systemd reports {unit} failed; see systemctl status {unit}; last log line: {LastLogLine()}"
             : $"{EngineName} did not become ready under {unit} within the start timeout ({last.Reason ?? "not running"}); stopped the unit");
@@ -246,7 +247,7 @@ public abstract class DirectServer(XcatDbConfig config, Log log, string instance
 
     public OcfResult Stop(Deadline deadline)
     {
-        if (config.SystemdUnit is { } unit) Systemctl.StopFirst(unit, deadline, log);
+        if (config.SystemdUnit is { } unit) Systemd.StopFirst(unit, deadline, log);
         var state = ReadPidFile();
         var serverPid = state is { Ours: true } s ? s.Pid : Recorded()?.Pid ?? 0;
         if (serverPid > 0)

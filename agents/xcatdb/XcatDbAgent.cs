@@ -64,8 +64,9 @@ public sealed class XcatDbAgent : ResourceAgent<XcatDbConfig>
 
     public static readonly Parameter<string> SystemdUnit = Param.SystemdUnit("Start and stop the server through this systemd unit",
         "On a node booted with systemd (e.g. postgresql@15-main.service or mariadb.service, set up for datadir): start is " +
-        "'systemctl start --no-block UNIT' and the same readiness wait and identity check (a failed unit ends it at once; " +
-        "at the timeout the unit is stopped); stop is 'systemctl stop UNIT', then the same escalation and verification. " +
+        "systemd's StartUnit over D-Bus and the same readiness wait and identity check (a failed start job or unit ends " +
+        "it at once; at the timeout the unit is stopped); stop is StopUnit and the wait for its job, then the same " +
+        "escalation and verification. No systemctl runs. " +
         "Unset: the agent runs the server itself, which needs no systemd. Not used with sqlite.");
 
     public static readonly Parameter<string> LogFile = Param.AbsolutePath("logfile", "Server log",

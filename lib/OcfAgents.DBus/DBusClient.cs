@@ -91,6 +91,23 @@ public sealed class DBusClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Delivers every signal matching <paramref name="rule"/> to <paramref name="onSignal"/> (on a
+    /// thread of the connection) until the returned watch is disposed. The match is in place on the
+    /// bus when this returns, so a signal caused by a call made afterwards is never missed.
+    /// </summary>
+    public (IDisposable? Watch, string Error) Watch<T>(MatchRule rule, Func<Reader, T> read, Action<T> onSignal, Deadline deadline)
+    {
+        Logging.ActionTrace.Write($"D-Bus match {rule} on {_address}");
+        try
+        {
+            var add = _connection.AddMatchAsync(rule, static (Message m, object? state) => ((Func<Reader, T>)state!)(m.GetBodyReader()),
+                (Notification<T> n) => { if (n.HasValue) onSignal(n.Value); }, synchronizationContext: null, ObserverFlags.None, read).AsTask();
+            return Finished(add, deadline) ? (add.Result, "") : (null, NoAnswer);
+        }
+        catch (Exception e) when (IsBusFailure(e)) { return (null, ErrorText.Describe(e)); }
+    }
+
     private const string NoAnswer = "no answer before the deadline";
 
     private static bool IsBusFailure(Exception e) => e is DBusExceptionBase or IOException or System.Net.Sockets.SocketException;

@@ -115,31 +115,27 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
     }
 
     /// <summary>
-    /// systemd mode against the systemctl stand-in (tests/systemd-standin): the "unit" runs the very
+    /// systemd mode against the systemd stand-in (<see cref="SystemdStandIn"/>): the unit runs the very
     /// server command line the agent runs itself (read from /proc after a direct start), as the
     /// run-as user, and stops it with SIGTERM the way a unit's stop would.
     /// </summary>
     [Fact]
-    public void With_systemd_unit_the_server_starts_and_stops_through_systemctl_and_is_checked_the_same_way()
+    public void With_systemd_unit_the_server_starts_and_stops_as_systemd_jobs_and_is_checked_the_same_way()
     {
         Assert.Equal(0, Do("start").Code);
         var argv = File.ReadAllText($"/proc/{pg.ServerPid}/cmdline").TrimEnd('\0').Split('\0');
         Assert.Equal(0, Do("stop").Code);
         static string Quote(string a) => "'" + a.Replace("'", "'\\''") + "'";
-        var dir = Path.Combine(pg.Root, "systemd");
-        Directory.CreateDirectory(dir);
-        File.Copy(Path.Combine(Built.RepoRoot, "tests", "systemd-standin", "systemctl"), Path.Combine(dir, "systemctl"), overwrite: true);
-        File.WriteAllText(Path.Combine(dir, "xcatdb.service.start"),
-            $"cd {Quote(pg.DataDir)} && setpriv --reuid={pg.ServerUser} --regid={pg.ServerUser} --init-groups -- {string.Join(' ', argv.Select(Quote))}");
-        File.WriteAllText(Path.Combine(dir, "xcatdb.service.stop"),
+        using var systemd = new SystemdStandIn(pg.Root);
+        systemd.Unit("xcatdb.service",
+            $"cd {Quote(pg.DataDir)} && setpriv --reuid={pg.ServerUser} --regid={pg.ServerUser} --init-groups -- {string.Join(' ', argv.Select(Quote))}",
             $"pid=$(head -1 {Quote(pg.PidFile)}); kill -TERM $pid; while kill -0 $pid 2>/dev/null; do sleep 0.1; done");
-        File.Delete(Path.Combine(dir, "calls"));
         var p = pg.Params(("systemd_unit", "xcatdb.service"));
-        var env = new Dictionary<string, string> { ["PATH"] = $"{dir}:/usr/sbin:/usr/bin:/sbin:/bin", ["FAKE_SYSTEMD_DIR"] = dir };
+        var env = systemd.Env;
 
         var start = Run.Agent(Agent, "start", p, env);
         Assert.True(start.Code == 0, start.ToString());
-        Assert.Contains("start --no-block xcatdb.service", File.ReadAllLines(Path.Combine(dir, "calls")));
+        Assert.Equal(["StartUnit xcatdb.service replace"], systemd.Jobs());
         Assert.Equal(0, Run.Agent(Agent, "monitor", p, new(env) { ["OCF_CHECK_LEVEL"] = "10" }).Code);
         var stop = Run.Agent(Agent, "stop", p, env);
         Assert.True(stop.Code == 0, stop.ToString());

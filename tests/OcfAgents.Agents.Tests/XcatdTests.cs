@@ -17,7 +17,11 @@ public sealed class XcatdTests : IDisposable
     private readonly XcatdStandIn xcatd = new();
     private static string Agent => Built.Release("xcatd");
 
-    public void Dispose() => xcatd.Dispose();
+    public void Dispose()
+    {
+        xcatd.Dispose();
+        systemd?.Dispose();
+    }
 
     private AgentResult Do(string action, Dictionary<string, string>? p = null, int level = 0, int timeoutMs = 20000, Dictionary<string, string>? env = null)
     {
@@ -243,33 +247,31 @@ public sealed class XcatdTests : IDisposable
         AssertAllGone();
     }
 
-    /// <summary>A "unit" for the systemctl stand-in (tests/systemd-standin/systemctl) that runs the xcatd stand-in.</summary>
-    private (Dictionary<string, string> Params, Dictionary<string, string> Env, string Calls) WithSystemdUnit()
+    private SystemdStandIn? systemd;
+
+    /// <summary>A unit of the systemd stand-in (<see cref="SystemdStandIn"/>) that runs the xcatd stand-in.</summary>
+    private (Dictionary<string, string> Params, Dictionary<string, string> Env, SystemdStandIn Systemd) WithSystemdUnit()
     {
-        var dir = Path.Combine(xcatd.Root, "systemd");
-        Directory.CreateDirectory(dir);
-        File.Copy(Path.Combine(Built.RepoRoot, "tests", "systemd-standin", "systemctl"), Path.Combine(dir, "systemctl"));
-        File.WriteAllText(Path.Combine(dir, "xcatd.service.start"), $"XCATROOT={xcatd.XcatRoot} {xcatd.Binary} -p {xcatd.PidFile}");
+        systemd = new SystemdStandIn(xcatd.Root);
         // systemd's stop: TERM to every process of the unit, KILL after a grace period.
-        File.WriteAllText(Path.Combine(dir, "xcatd.service.stop"),
+        systemd.Unit("xcatd.service", $"XCATROOT={xcatd.XcatRoot} {xcatd.Binary} -p {xcatd.PidFile}",
             $"pkill -TERM -f {xcatd.Binary}; i=0; while pgrep -f {xcatd.Binary} >/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; pkill -KILL -f {xcatd.Binary}; true");
-        return (xcatd.Params(("systemd_unit", "xcatd.service")),
-            new() { ["PATH"] = $"{dir}:/usr/sbin:/usr/bin:/sbin:/bin", ["FAKE_SYSTEMD_DIR"] = dir }, Path.Combine(dir, "calls"));
+        return (xcatd.Params(("systemd_unit", "xcatd.service")), systemd.Env, systemd);
     }
 
     [Fact]
-    public void With_systemd_unit_start_and_stop_go_through_systemctl_and_are_verified_the_same_way()
+    public void With_systemd_unit_start_and_stop_are_systemd_jobs_and_are_verified_the_same_way()
     {
-        var (p, env, calls) = WithSystemdUnit();
+        var (p, env, systemd) = WithSystemdUnit();
         var start = Do("start", p, env: env);
         Assert.True(start.Code == 0, start.ToString());
-        string[] Calls() => File.ReadAllLines(calls).Where(c => !c.StartsWith("is-failed")).ToArray();
-        Assert.Equal(["start --no-block xcatd.service"], Calls());
+        Assert.Equal(["StartUnit xcatd.service replace"], systemd.Jobs());
         Assert.Equal("xcatd: SSL listener", XcatdStandIn.Title(xcatd.ListenerPid));
         Assert.Equal(0, Do("monitor", p, level: 10, env: env).Code);
         var stop = Do("stop", p, env: env);
         Assert.True(stop.Code == 0, stop.ToString());
-        Assert.Equal(["start --no-block xcatd.service", "stop xcatd.service"], Calls());
+        Assert.Equal(["StartUnit xcatd.service replace", "StopUnit xcatd.service replace"], systemd.Jobs());
+        Assert.Contains("systemd stopped xcatd.service", stop.Stderr);
         AssertAllGone();
         Assert.Equal(7, Do("monitor", p, env: env).Code);
     }
@@ -277,12 +279,12 @@ public sealed class XcatdTests : IDisposable
     [Fact]
     public void With_systemd_unit_a_database_wait_past_the_deadline_stops_the_unit_and_says_why()
     {
-        var (p, env, calls) = WithSystemdUnit();
+        var (p, env, systemd) = WithSystemdUnit();
         xcatd.Set("block", true);
         var r = Do("start", p, timeoutMs: 4000, env: env);
         Assert.Equal(1, r.Code);
         Assert.StartsWith("xcatd waiting for its database: xcatd.service had not started the listener", r.ExitReason);
-        Assert.Contains("stop xcatd.service", File.ReadAllLines(calls));
+        Assert.Contains("StopUnit xcatd.service replace", systemd.Jobs());
         AssertAllGone();
     }
 
@@ -296,6 +298,48 @@ public sealed class XcatdTests : IDisposable
         var r = Do("start", p, timeoutMs: 60000, env: env);
         Assert.Equal(1, r.Code);
         Assert.Equal("systemd reports xcatd.service failed; see systemctl status xcatd.service and journalctl -u xcatd.service", r.ExitReason);
+        AssertAllGone();
+    }
+
+    [Fact]
+    public void With_systemd_unit_a_unit_systemd_does_not_know_fails_the_start_with_systemds_words()
+    {
+        var (p, env, systemd) = WithSystemdUnit();
+        File.Delete(Path.Combine(systemd.Dir, "xcatd.service.start"));
+        var r = Do("start", p, env: env);
+        Assert.Equal(1, r.Code);
+        Assert.Equal("systemd did not start xcatd.service: Unit xcatd.service not found. (org.freedesktop.systemd1.NoSuchUnit)", r.ExitReason);
+        AssertAllGone();
+    }
+
+    [Fact]
+    public void With_systemd_unit_and_no_systemd_on_the_bus_the_start_says_so_and_names_the_bus()
+    {
+        using var bus = new PrivateSystemBus(xcatd.Root);
+        var r = Do("start", xcatd.Params(("systemd_unit", "xcatd.service")), env: bus.Env);
+        Assert.Equal(1, r.Code);
+        Assert.Equal($"systemd does not answer on the system bus ({bus.Address}); is this node booted with systemd?", r.ExitReason);
+    }
+
+    /// <summary>
+    /// The unit's start and stop are D-Bus calls made by the agent itself: under strace, a whole
+    /// life cycle in systemd mode runs no program (it used to run systemctl for every step). The
+    /// xcatd it stops was started by the stand-in manager, not by the agent.
+    /// </summary>
+    [Fact]
+    public void With_systemd_unit_a_life_cycle_runs_no_child_process()
+    {
+        var (p, env, systemd) = WithSystemdUnit();
+        foreach (var action in new[] { "start", "monitor", "stop" })
+        {
+            var trace = Path.Combine(xcatd.Root, "execve.strace." + action);
+            var r = Run.Agent(Agent, action, p, env, wrapper: ["strace", "-f", "-qq", "-e", "trace=execve,fork,vfork,clone3", "-o", trace]);
+            Assert.True(r.Code == 0, r.ToString());
+            var calls = File.ReadAllLines(trace);
+            Assert.Single(calls, l => l.Contains("execve("));
+            Assert.DoesNotContain(calls, l => l.Contains("fork(") || (l.Contains("clone3(") && !l.Contains("CLONE_THREAD")));
+        }
+        Assert.Equal(["StartUnit xcatd.service replace", "StopUnit xcatd.service replace"], systemd.Jobs());
         AssertAllGone();
     }
 

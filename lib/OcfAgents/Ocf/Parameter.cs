@@ -118,11 +118,11 @@ public static class Param
 
     /// <summary>
     /// systemd_unit, the same for every agent whose daemon may run as a systemd unit instead of
-    /// under the agent (Sys.Systemctl does the starting and stopping): a unit name as systemd
+    /// under the agent (OcfAgents.DBus.Systemd does the starting and stopping): a unit name as systemd
     /// accepts it. <paramref name="longDesc"/> says which unit and what changes.
     /// </summary>
     public static Parameter<string> SystemdUnit(string shortDesc, string longDesc) =>
-        String("systemd_unit", shortDesc, longDesc, check: Sys.Systemctl.CheckUnitName);
+        String("systemd_unit", shortDesc, longDesc, check: Sys.UnitName.Check);
 
     /// <summary>A whitespace-separated list of absolute paths.</summary>
     public static Parameter<string[]> PathList(string name, string shortDesc, string longDesc,

@@ -51,6 +51,70 @@ public sealed class Nfs4ReplicaGaneshaTests : IDisposable
         Assert.Equal(0, Do("stop").Code);
     }
 
+    /// <summary>The options word of NAME's entry in gdbus's rendering of DisplayExport (the ninth field of the client struct).</summary>
+    private static uint ClientOptions(string displayed, string name) =>
+        uint.Parse(displayed[displayed.IndexOf($"('{name}'", StringComparison.Ordinal)..].Split(", ")[8].Replace("uint32 ", ""));
+
+    /// <summary>
+    /// Access and squash are read back from Ganesha's own answer (DisplayExport's client list):
+    /// what start asked for is what monitor finds, and an export changed behind the agent's back
+    /// (the real export manager's UpdateExport) fails monitor naming what differs.
+    /// </summary>
+    [Fact]
+    public void Monitor_reads_back_the_access_and_squash_Ganesha_applies_and_fails_when_they_were_changed()
+    {
+        var p = Params(("options", "rw,no_root_squash"), ("clientspec", "127.0.0.1"));
+        var start = Do("start", p);
+        Assert.True(start.Code == 0, start.ToString());
+        var options = ClientOptions(ganesha.Gdbus("DisplayExport", "77").Stdout, "127.0.0.1/32");
+        Assert.Equal((0x1e0u, 0u), (options & 0x1e0, options & 0x7)); // read, write and metadata access; no squash
+        Assert.Equal(0, Do("monitor", p).Code);
+
+        var block = Directory.GetFiles(Path.Combine(ganesha.Root, "state"), "*.ganesha.conf").Single();
+        var changed = Path.Combine(ganesha.Root, "changed.conf");
+        File.WriteAllText(changed, File.ReadAllText(block).Replace("Access_Type = RW; Squash = no_root_squash", "Access_Type = RO; Squash = all_squash"));
+        var update = ganesha.Gdbus("UpdateExport", changed, "EXPORT(Export_Id=77)");
+        Assert.True(update.Code == 0, update.ToString());
+
+        var monitor = Do("monitor", p);
+        Assert.Equal(1, monitor.Code);
+        Assert.Equal("Ganesha export 77: 127.0.0.1/32 gets RO, all_squash, not RW, no_root_squash (changed by UpdateExport or by hand)", monitor.ExitReason);
+        Assert.Equal(0, Do("stop", p).Code);
+        Assert.Equal(0, Do("start", p).Code);
+        Assert.Equal(0, Do("monitor", p).Code);
+        Assert.Equal(0, Do("stop", p).Code);
+    }
+
+    /// <summary>
+    /// client_spec limits who may mount: the export level gives no access, so a real client whose
+    /// address is not in client_spec is refused (an export-level Access_Type would let it in).
+    /// </summary>
+    [Fact]
+    public void A_client_outside_client_spec_is_refused_by_Ganesha()
+    {
+        var p = Params(("clientspec", "10.9.9.9"));
+        Assert.Equal(0, Do("start", p).Code);
+        var refused = ganesha.List("/install");
+        Assert.NotEqual(0, refused.Code);
+        Assert.DoesNotContain("postscripts.tar", refused.Stdout);
+        Assert.Equal(0, Do("stop", p).Code);
+        var p2 = Params(("clientspec", "127.0.0.1"));
+        Assert.Equal(0, Do("start", p2).Code);
+        Assert.Contains("postscripts.tar", ganesha.List("/install").Stdout);
+        Assert.Equal(0, Do("stop", p2).Code);
+    }
+
+    [Fact]
+    public void A_client_name_Ganesha_cannot_resolve_fails_the_start_saying_so()
+    {
+        var p = Params(("clientspec", "no-such-host.invalid"));
+        var start = Do("start", p);
+        Assert.Equal(1, start.Code);
+        Assert.StartsWith("Ganesha cannot resolve a name in clientspec 'no-such-host.invalid' (listed as <unknown>, no access)", start.ExitReason);
+        Assert.Equal(0, Do("stop", p).Code);
+        Assert.Equal(7, Do("monitor", p).Code);
+    }
+
     /// <summary>
     /// The export manager is spoken to over D-Bus by the agent itself (Tmds.DBus.Protocol): under
     /// strace, a whole life cycle runs no program at all (it used to run gdbus for every call).

@@ -1,5 +1,6 @@
 using OcfAgents.Fencing;
 using OcfAgents.Ribcl;
+using OcfAgents.Ssh;
 using OcfAgents.Logging;
 using OcfAgents.Sys;
 
@@ -7,7 +8,8 @@ namespace OcfAgents.Agents.FenceRiloe;
 
 /// <summary>
 /// fence_riloe / external/xcat-riloe: power fencing through an HP iLO with RIBCL over TLS, on
-/// the raw stream (iLO, iLO2) or POST /ribcl (iLO3 and later). Options are fence_ilo's;
+/// the raw stream (iLO, iLO2) or POST /ribcl (iLO3 and later), or through the SMASH CLP over SSH
+/// (iLO3 and later, transport=ssh, as fence_ilo_ssh; host key pinned). Options are fence_ilo's;
 /// external/ parameters are external/riloe's (the seed's seven, plus the proxy pair), plus port.
 ///
 /// | action | power method (default)        | button method                 |
@@ -15,7 +17,8 @@ namespace OcfAgents.Agents.FenceRiloe;
 /// | off    | SET_HOST_POWER HOST_POWER=No  | HOLD_PWR_BTN                  |
 /// | on     | SET_HOST_POWER HOST_POWER=Yes | PRESS_PWR_BTN                 |
 /// | cycle  | RESET_SERVER or COLD_BOOT_SERVER (reset_command), only with method=cycle / ilo_can_reset |
-/// Every change is followed by GET_HOST_POWER_STATUS until the state is confirmed.
+/// | ssh    | power off hard / power on / power reset; status: power |
+/// Every change is followed by a status query until the state is confirmed.
 /// </summary>
 public sealed class RiloeFenceDevice : FenceDevice
 {
@@ -25,7 +28,9 @@ public sealed class RiloeFenceDevice : FenceDevice
     public override string LongDesc =>
         "fence_riloe powers a node off and on through its HP Integrated Lights-Out processor, speaking RIBCL " +
         "over TLS itself: the raw XML stream of iLO and iLO2, or POST /ribcl of iLO3 and later. The iLO's " +
-        "certificate is verified unless ssl_insecure is set. Every action verifies the final power state. " +
+        "certificate is verified unless ssl_insecure is set. transport=ssh speaks the SMASH CLP of iLO3 and later over SSH " +
+        "instead (power, power off hard, power on, power reset), for sites that turn the XML interface off: the iLO's host key " +
+        "must be pinned in ssh_known_hosts; the login is the password or identity_file. Every action verifies the final power state. " +
         "Options are those of fence_ilo.";
     public override string VendorUrl => "https://www.hpe.com/";
 
@@ -38,7 +43,9 @@ public sealed class RiloeFenceDevice : FenceDevice
     public static readonly FenceOption<bool> Ssl = FenceOption.Flag(new() { Name = "ssl", ShortDesc = "Accepted for compatibility: TLS is always used", Short = 'z' });
     public static readonly FenceOption<bool> SslSecure = FenceOption.Flag(new() { Name = "ssl_secure", ShortDesc = "Accepted for compatibility: the certificate is verified unless ssl_insecure" });
     public static readonly FenceOption<string> RibclVersion = FenceOption.Select(new() { Name = "ribcl_version", ShortDesc = "RIBCL version to speak, 1.2 or 2.0", Short = 'r', ValueName = "version", Choices = ["1.2", "2.0"], Default = "2.0", Aliases = ["ribcl"] });
-    public static readonly FenceOption<string> Transport = FenceOption.Select(new() { Name = "transport", ShortDesc = "raw (iLO, iLO2: XML over TLS) or http (iLO3 and later: POST /ribcl)", ValueName = "transport", Choices = ["raw", "http"], Default = "raw" });
+    public static readonly FenceOption<string> Transport = FenceOption.Select(new() { Name = "transport", ShortDesc = "raw (iLO, iLO2: XML over TLS), http (iLO3 and later: POST /ribcl) or ssh (iLO3 and later: SMASH CLP over SSH, port 22 unless ipport)", ValueName = "transport", Choices = ["raw", "http", "ssh"], Default = "raw" });
+    public static readonly FenceOption<string> IdentityFile = FenceOption.Text(new() { Name = "identity_file", ShortDesc = "transport=ssh: private key (OpenSSH format, no passphrase) to log in with", Short = 'k', ValueName = "file" });
+    public static readonly FenceOption<string> SshKnownHosts = FenceOption.Text(new() { Name = "ssh_known_hosts", ShortDesc = "transport=ssh: known_hosts file that must pin the iLO's host key (an unknown or changed key is refused)", ValueName = "file", Default = "/etc/ssh/ssh_known_hosts" });
     public static readonly FenceOption<string> PowerMethod = FenceOption.Select(new() { Name = "power_method", ShortDesc = "How to switch power: power (SET_HOST_POWER) or button (HOLD_PWR_BTN / PRESS_PWR_BTN)", ValueName = "method", Choices = ["power", "button"], Default = "power" });
     public static readonly FenceOption<string> ResetCommand = FenceOption.Select(new() { Name = "reset_command", ShortDesc = "The iLO command for method=cycle: reset (RESET_SERVER) or cold_boot (COLD_BOOT_SERVER)", ValueName = "command", Choices = ["reset", "cold_boot"], Default = "reset" });
     public static readonly FenceOption<string> ProxyHost = FenceOption.Text(new() { Name = "proxy_host", ShortDesc = "HTTP proxy to reach the iLO through (CONNECT)", ValueName = "host" });
@@ -49,7 +56,7 @@ public sealed class RiloeFenceDevice : FenceDevice
     public static readonly FenceOption<string> GnutlsCliPath = FenceOption.Accepted("gnutlscli_path", "TLS is spoken natively, no gnutls-cli is run", "path");
 
     public override IReadOnlyList<IFenceOption> DeviceOptions { get; } =
-        [Ip, IpPort, Username, PasswordOption, SslInsecure, SslCaFile, Ssl, SslSecure, RibclVersion, Transport, PowerMethod, ResetCommand, ProxyHost, ProxyPort,
+        [Ip, IpPort, Username, PasswordOption, SslInsecure, SslCaFile, Ssl, SslSecure, RibclVersion, Transport, IdentityFile, SshKnownHosts, PowerMethod, ResetCommand, ProxyHost, ProxyPort,
          NoTls, Tls10, GnutlsCliPath];
 
     public override IReadOnlyList<string> SeeAlso => ["fence_ilo(8)", "fence_ipmi(8)"];
@@ -67,7 +74,7 @@ public sealed class RiloeFenceDevice : FenceDevice
         new("ilo_proxyhost", "Proxy hostname", "proxy hostname if required to access ILO board; empty or - for none"),
         new("ilo_proxyport", "Proxy port", "proxy port if required to access ILO board; ignored if ilo_proxyhost is not set", Default: "3128"),
         new("ilo_port", "iLO TCP port", "The TCP port of the iLO (external/riloe has no such parameter).", Default: "443", ConfigName: false),
-        new("ilo_transport", "RIBCL transport", "raw (iLO, iLO2) or http (POST /ribcl, iLO3 and later).", Default: "raw", ConfigName: false),
+        new("ilo_transport", "RIBCL transport", "raw (iLO, iLO2), http (POST /ribcl, iLO3 and later) or ssh (SMASH CLP, iLO3 and later; the host key pinned in /etc/ssh/ssh_known_hosts).", Default: "raw", ConfigName: false),
         new("ilo_ca_file", "CA file", "PEM file with the CA (or the iLO's own certificate) to verify the iLO against.", ConfigName: false),
         new("ilo_ssl_insecure", "Skip certificate check", "1: do not verify the iLO's certificate.", Default: "0", ConfigName: false),
         new("ilo_reset_command", "Reset command", "reset (RESET_SERVER) or cold_boot (COLD_BOOT_SERVER), used when ilo_can_reset is 1.", Default: "reset", ConfigName: false),
@@ -105,6 +112,13 @@ public sealed class RiloeFenceDevice : FenceDevice
 
     public override void Validate(FenceOptions o)
     {
+        if (o.Get(Transport) == "ssh")
+        {
+            if (o.Get(IdentityFile) is { Length: > 0 } key && !File.Exists(key)) throw new FenceConfigException($"parameter identity_file: {key} does not exist");
+            if (!File.Exists(o.Get(SshKnownHosts)))
+                throw new FenceConfigException($"parameter ssh_known_hosts: {o.Get(SshKnownHosts)} does not exist; transport=ssh logs in only to an iLO whose host key it pins");
+            return;
+        }
         if (o.Get(NoTls))
             throw new FenceConfigException("parameter notls: SSL 3.0 is not spoken (it is broken: POODLE); an iLO that cannot do TLS 1.0 or later needs a firmware update");
         if (o.Get(SslCaFile) is { Length: > 0 } ca)
@@ -116,6 +130,20 @@ public sealed class RiloeFenceDevice : FenceDevice
 
     public override IPowerSwitch Connect(FenceOptions o, byte[] password, Deadline deadline, Log log)
     {
+        if (o.Get(Transport) == "ssh")
+        {
+            var clp = SmashClp.Connect(new SmashTarget
+            {
+                Host = o.Get(Ip),
+                Port = o.IsGiven(IpPort) ? (int)o.Get(IpPort) : 22,
+                User = o.Get(Username),
+                Password = password,
+                IdentityFile = o.Get(IdentityFile) is { Length: > 0 } key ? key : null,
+                KnownHostsFile = o.Get(SshKnownHosts),
+                RequestTimeout = o.Get(FenceOption.LoginTimeout),
+            }, deadline, log);
+            return new ClpSwitch(clp);
+        }
         var target = new RibclTarget
         {
             Host = o.Get(Ip),
@@ -132,6 +160,16 @@ public sealed class RiloeFenceDevice : FenceDevice
             RequestTimeout = o.Get(FenceOption.LoginTimeout),
         };
         return new Switch(new RibclClient(target, deadline, log), o.Get(PowerMethod) == "button", o.Get(ResetCommand) == "cold_boot");
+    }
+
+    /// <summary>The SMASH CLP's power verbs; "hard" and the reset are what fencing needs (a momentary press may be ignored by the OS).</summary>
+    private sealed class ClpSwitch(SmashClp clp) : IPowerSwitch
+    {
+        public bool IsOn() => clp.IsPowerOn();
+        public void PowerOn() => clp.Run("power on");
+        public void PowerOff() => clp.Run("power off hard");
+        public void PowerCycle() => clp.Run("power reset");
+        public void Dispose() => clp.Dispose();
     }
 
     private sealed class Switch(RibclClient ilo, bool button, bool coldBoot) : IPowerSwitch

@@ -133,13 +133,19 @@ public abstract class XcatDbServerTests(DatabaseFixture pg) : IDisposable
         var p = pg.Params(("systemd_unit", "xcatdb.service"));
         var env = systemd.Env;
 
-        var start = Run.Agent(Agent, "start", p, env);
+        // Under strace: the unit is started and stopped over D-Bus, so no systemctl is ever run.
+        var trace = Path.Combine(pg.Root, "execve.strace");
+        string[] Strace(string action) => ["strace", "-f", "-qq", "-e", "trace=execve", "-o", $"{trace}.{action}"];
+        var start = Run.Agent(Agent, "start", p, env, wrapper: Strace("start"));
         Assert.True(start.Code == 0, start.ToString());
         Assert.Equal(["StartUnit xcatdb.service replace"], systemd.Jobs());
         Assert.Equal(0, Run.Agent(Agent, "monitor", p, new(env) { ["OCF_CHECK_LEVEL"] = "10" }).Code);
-        var stop = Run.Agent(Agent, "stop", p, env);
+        var stop = Run.Agent(Agent, "stop", p, env, wrapper: Strace("stop"));
         Assert.True(stop.Code == 0, stop.ToString());
+        foreach (var action in new[] { "start", "stop" })
+            Assert.DoesNotContain(File.ReadAllLines($"{trace}.{action}"), l => l.Contains("execve(") && l.Contains("systemctl"));
         Assert.Contains("systemd stopped xcatdb.service", stop.Stderr);
+        Assert.Equal(["StartUnit xcatdb.service replace", "StopUnit xcatdb.service replace"], systemd.Jobs());
         Assert.Empty(pg.Holders());
         Assert.Null(pg.ServerPid);
     }

@@ -63,6 +63,15 @@ up)
     [ -x "$here/dist/bin/$a" ] && install -m 0755 "$here/dist/bin/$a" "$dir/sbin/$a"
   done
 
+  # cluster-glue's external/ plugins as stonith(8) and fence_legacy find them, with ours added:
+  # bound over /usr/lib/stonith/plugins/external inside each node.
+  if [ -d /usr/lib/stonith/plugins/external ]; then
+    cp -a /usr/lib/stonith/plugins/external "$dir/stonith/"
+    for a in xcat-ipmi xcat-riloe; do
+      [ -x "$here/dist/bin/$a" ] && install -m 0755 "$here/dist/bin/$a" "$dir/stonith/external/$a"
+    done
+  fi
+
   nodelist=""
   for n in $(seq 1 "$nodes"); do
     nodelist="$nodelist  node {
@@ -178,6 +187,7 @@ EOF
       # LSB resources (class lsb) from DIR/init.d when the caller made one (the failover benchmark).
       [ ! -d "$dir/init.d" ] || mount --bind "$dir/init.d" /etc/init.d
       mount --bind "$d/local" "$dir/local"
+      [ ! -d "$dir/stonith/external" ] || mount --bind "$dir/stonith/external" /usr/lib/stonith/plugins/external
       mount -t overlay node-sbin -o "lowerdir=/usr/sbin,upperdir=$d/sbin-upper,workdir=$d/sbin-work" /usr/sbin
       mount -t proc proc /proc
       echo $$ > "$d/holder.inner"

@@ -40,6 +40,25 @@ public sealed class FencingEndToEndTests(ClusterFixture cluster) : IClassFixture
         _sims.Add(bmc1);
         var bmc2 = IpmiSim.InNetNs(cluster.NetNs(1)); // node2's BMC, reached from node1
         _sims.Add(bmc2);
+        IpmiSim Bmc(int node) => node == 1 ? bmc1 : bmc2;
+        var victim = CrashAndFence.Run(cluster, Fence("fence_node1", "node1", bmc1) + Fence("fence_node2", "node2", bmc2),
+            node => Bmc(node).Events.Length > 0);
+        Assert.True(Bmc(victim).PowerOn, "a reboot ends with the power on"); // stonith-action=reboot: off, then on
+        Assert.Contains("power 0", Bmc(victim).Events);
+    }
+}
+
+/// <summary>
+/// The crash every fencing test runs: FENCES (a device per node, named fence_node1 and
+/// fence_node2, each kept off the node it fences) and a Dummy are loaded with fencing on; the
+/// Dummy's node is crashed; the survivor must fence it (<paramref name="fenced"/> says the victim's
+/// device saw it, Pacemaker records a successful fence event) and then run the Dummy.
+/// </summary>
+internal static class CrashAndFence
+{
+    /// <returns>The crashed node's number.</returns>
+    public static int Run(ClusterFixture cluster, string fences, Func<int, bool> fenced)
+    {
         var configuration = $"""
             <configuration>
               <crm_config>
@@ -48,7 +67,7 @@ public sealed class FencingEndToEndTests(ClusterFixture cluster) : IClassFixture
                 </cluster_property_set>
               </crm_config>
               <resources>
-                {Fence("fence_node1", "node1", bmc1)}{Fence("fence_node2", "node2", bmc2)}
+                {fences}
                 <primitive id="fenced_dummy" class="ocf" provider="heartbeat" type="Dummy">
                   <operations><op id="fenced_dummy-monitor" name="monitor" interval="5s" timeout="20s"/></operations>
                 </primitive>
@@ -62,19 +81,19 @@ public sealed class FencingEndToEndTests(ClusterFixture cluster) : IClassFixture
         var load = cluster.On(1, "cibadmin", "--modify", "--allow-create", "-o", "configuration", "--xml-text", configuration);
         Assert.True(load.Code == 0, load.ToString());
         Assert.True(cluster.WaitFor(() => cluster.StartedOn("fence_node1").SequenceEqual(["node2"]) && cluster.StartedOn("fence_node2").SequenceEqual(["node1"])
-            && cluster.StartedOn("fenced_dummy").Length == 1, 60), $"not started:\n{cluster.Status()}");
+            && cluster.StartedOn("fenced_dummy").Length == 1, 60), $"not started:\n{cluster.Status()}\n{Tail(cluster.PacemakerLog(1))}");
         var victim = int.Parse(cluster.StartedOn("fenced_dummy")[0]["node".Length..]);
         var survivor = 3 - victim;
-        var victimBmc = victim == 1 ? bmc1 : bmc2;
 
         cluster.Crash(victim);
-        Assert.True(cluster.WaitFor(() => victimBmc.Events.Length > 0, 60), $"node{victim} was not fenced:\n{cluster.Status(survivor)}\n{cluster.PacemakerLog(survivor)[Math.Max(0, cluster.PacemakerLog(survivor).Length - 3000)..]}");
+        Assert.True(cluster.WaitFor(() => fenced(victim), 60), $"node{victim} was not fenced:\n{cluster.Status(survivor)}\n{Tail(cluster.PacemakerLog(survivor))}");
         Assert.True(cluster.WaitFor(() => cluster.Status(survivor).Descendants("fence_event")
             .Any(e => (string?)e.Attribute("target") == $"node{victim}" && (string?)e.Attribute("status") == "success"), 60), $"no successful fence event:\n{cluster.Status(survivor)}");
         Assert.True(cluster.WaitFor(() => cluster.Status(survivor).Descendants("resource")
             .Any(r => (string?)r.Attribute("id") == "fenced_dummy" && (string?)r.Attribute("role") == "Started"
                 && r.Elements("node").Any(n => (string?)n.Attribute("name") == $"node{survivor}")), 60), $"not recovered:\n{cluster.Status(survivor)}");
-        Assert.True(victimBmc.PowerOn, "a reboot ends with the power on"); // stonith-action=reboot: off, then on
-        Assert.Contains("power 0", victimBmc.Events);
+        return victim;
     }
+
+    private static string Tail(string log) => log[Math.Max(0, log.Length - 3000)..];
 }

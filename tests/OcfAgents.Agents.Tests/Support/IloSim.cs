@@ -23,13 +23,19 @@ public sealed class IloSim : IDisposable
     /// <summary>A stand-in with a fault, or on a given address and port (port 0: any free one).</summary>
     public static IloSim Start(string fault, string address = "127.0.0.1", int port = 0) => new(fault, address, port);
 
-    private IloSim(string fault, string address, int port)
+    /// <summary>
+    /// A stand-in inside a cluster node's network namespace (the "management network" its fence
+    /// device reaches), on that namespace's loopback and the iLO's own port, 443 by default.
+    /// </summary>
+    public static IloSim InNetNs(string netns, int port = 443) => new("none", "127.0.0.1", port, netns);
+
+    private IloSim(string fault, string address, int port, string? netns = null)
     {
         Dir = Directory.CreateTempSubdirectory("ocfagents-ilosim.").FullName;
         Address = address;
         File.WriteAllText(Path.Combine(Dir, "password"), Password);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "OcfAgents.IloSim.dll"), "--dir", Dir, "--user", User, "--fault", fault, "--bind", address, "--port", port.ToString() })
+        var psi = new ProcessStartInfo(netns is null ? "dotnet" : "ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (netns is null ? [] : new[] { "netns", "exec", netns, "dotnet" }).Concat(new[] { Path.Combine(AppContext.BaseDirectory, "OcfAgents.IloSim.dll"), "--dir", Dir, "--user", User, "--fault", fault, "--bind", address, "--port", port.ToString() }))
             psi.ArgumentList.Add(a);
         _sim = Process.Start(psi)!;
         var stderr = _sim.StandardError.ReadToEndAsync();

@@ -48,18 +48,7 @@ real=0; tarball=$("$here/tests/xcat/xcat-node.sh" tarball 2>/dev/null) && real=1
 mkdir -p "$dir/shared"
 if [ "$real" = 1 ]; then
   bold "The real xCAT 2.19.0: credentials and tables made by xCAT's own scripts and chtab, on the shared storage"
-  "$here/tests/xcat/xcat-node.sh" unpack "$tarball" "$dir/xcat-unpacked"
-  mv "$dir/xcat-unpacked/xcat" "$dir/xcat-tree"
-  # A private node (tests/xcat/xcat-node.sh) runs xCAT's setup-*.sh and chtab once; what they made
-  # in /etc/xcat and /root/.xcat goes onto the shared storage, where shareddata links both nodes to it.
-  seed="$dir/xcat-seed"; mkdir -p "$seed"
-  "$here/tests/xcat/xcat-node.sh" start "$seed" "$dir/xcat-tree" "$dir/local" >/dev/null
-  "$here/tests/xcat/xcat-node.sh" exec "$seed" env XCATBYPASS=1 sh -c \
-    "chtab key=installdir site.value=$dir/local/install && chtab key=tftpdir site.value=$dir/local/tftpboot"
-  "$here/tests/xcat/xcat-node.sh" stop "$seed"
-  mkdir -p "$dir/shared/etc" "$dir/shared/root"
-  cp -a "$seed/ov/etc/upper/xcat" "$dir/shared/etc/xcat"
-  cp -a "$seed/ov/root/upper/.xcat" "$dir/shared/root/.xcat"
+  cluster xcat "$dir" "$tarball" >/dev/null
   echo "   $(ls "$dir/shared/etc/xcat" | tr '\n' ' ')"
   xpaths="/etc/xcat /root/.xcat"
 else

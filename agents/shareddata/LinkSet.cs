@@ -50,8 +50,13 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
     /// | no path Active, but a backup waits at an absent path or  | 1: an interrupted start or stop; Pacemaker's |
     /// |   a temporary link of ours is left over                  |    stop (or a start) finishes it             |
     /// | some Active, some not; or a target gone                  | 1, naming the first bad path |
+    /// | a probe: every path Active, every target gone            | 7: a node that went down with the links |
+    /// |                                                          |    active and came back without the storage |
+    /// The last row is why a probe differs: after a crash the node keeps its links (they are on its
+    /// own disk) but not the mount of the shared storage. Reporting 1 there would make Pacemaker
+    /// see the resource active on two nodes and restart it on the node that runs it.
     /// </summary>
-    public OcfResult Monitor(int checkLevel)
+    public OcfResult Monitor(int checkLevel, bool probe = false)
     {
         Link? firstInactive = null;
         LinkState inactiveState = LinkState.Absent;
@@ -80,9 +85,15 @@ public sealed class LinkSet(SharedDataConfig config, Log log)
             return OcfResult.Fail(OcfExit.Generic,
                 $"partially active: {active} of {config.Links.Count} links; {bad.Path} is {Describe(bad, inactiveState)}");
 
-        foreach (var link in config.Links)
-            if (!Exists(link.Target))
-                return OcfResult.Fail(OcfExit.Generic, $"{link.Path} links to {link.Target}, which does not exist (shared storage lost?)");
+        var gone = config.Links.Where(l => !Exists(l.Target)).ToList();
+        if (probe && gone.Count == config.Links.Count)
+        {
+            log.Info($"every path still links into {config.SharedRoot}, whose data is not here (storage not mounted): left by a node " +
+                "that went down with the links active; not running here (a stop puts the local copies back, a start with the storage mounted keeps the links)");
+            return OcfResult.NotRunning;
+        }
+        if (gone.Count > 0)
+            return OcfResult.Fail(OcfExit.Generic, $"{gone[0].Path} links to {gone[0].Target}, which does not exist (shared storage lost?)");
 
         if (checkLevel >= 10)
         {

@@ -71,7 +71,7 @@ public sealed class SharedDataAgent : ResourceAgent<SharedDataConfig>
         new(OcfExit.Generic, "a link could not be made or undone (every link made is undone before it returns)"),
         new(OcfExit.NotInstalled, "this node cannot take the links as they are: shared_root is missing or not a mount point, a path's parent is missing, a path is a symlink we did not make, a backup is in the way, or a target is missing and create_targets is off (the reason names the path and the fix)"),
         new(OcfExit.NotConfigured, "the parameters contradict each other (paths overlapping each other or shared_root, a path resolving into shared_root)"),
-        new(OcfExit.NotRunning, "no path is linked (the node's own directories are in place)"),
+        new(OcfExit.NotRunning, "no path is linked (the node's own directories are in place); or, for a probe, every path still links into a shared root whose data is not here (a node that went down active and came back without the storage)"),
     ];
     public override IReadOnlyList<string> SeeAlso => ["ocf_heartbeat_Filesystem(7)", "ocf_xcat_xcatdb(7)", "ocf_xcat_xcatd(7)"];
 
@@ -80,7 +80,7 @@ public sealed class SharedDataAgent : ResourceAgent<SharedDataConfig>
             v.Get(RequireMountpoint), v.Get(CreateTargets));
 
     public override OcfResult Monitor(OcfContext ctx, SharedDataConfig config) =>
-        new LinkSet(config, ctx.Log).Monitor(ctx.CheckLevel);
+        new LinkSet(config, ctx.Log).Monitor(ctx.CheckLevel, ctx.IsProbe);
 
     public override OcfResult Start(OcfContext ctx, SharedDataConfig config) =>
         new LinkSet(config, ctx.Log).Activate(ctx.Deadline);

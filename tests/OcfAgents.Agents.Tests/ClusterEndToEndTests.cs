@@ -304,7 +304,7 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
     }
 
     /// <summary>
-    /// cib-examples/xcat-mn as written — one group: IPaddr2, Filesystem, shareddata, xcatdb, xcatd,
+    /// cib-examples/xcat-mn-san's group as written — IPaddr2, Filesystem, shareddata, xcatdb, xcatd,
     /// its operations, stickiness and meta attributes — with only the site values replaced: an
     /// address on the nodes' own subnet, the shared storage bind-mounted (Filesystem, fstype none)
     /// on a per-node /HA-data that shareddata requires to be a mount point, the PostgreSQL fixture,
@@ -333,7 +333,7 @@ public sealed class ClusterEndToEndTests(ClusterFixture cluster) : IClassFixture
         Assert.NotEmpty(subnet);
         var vip = $"{subnet}.100";
 
-        var example = XDocument.Load(Path.Combine(Built.RepoRoot, "cib-examples", "xcat-mn", "cib.xml"));
+        var example = XDocument.Load(Path.Combine(Built.RepoRoot, "cib-examples", "xcat-mn-san", "cib.xml"));
         var group = example.Descendants("group").Single();
         void Site(string type, IEnumerable<KeyValuePair<string, string>> values, bool replaceAll = false)
         {

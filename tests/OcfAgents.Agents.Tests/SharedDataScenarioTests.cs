@@ -109,6 +109,32 @@ public class SharedDataScenarioTests
         Assert.Equal(Reason.Shown($"{tree.Paths[0]} links to {tree.Target(tree.Paths[0])}, which does not exist (shared storage lost?)"), m.ExitReason);
     }
 
+    /// <summary>
+    /// A node that crashed with the links active boots without the shared storage mounted: its
+    /// links are still on its own disk, pointing into an empty mount point. Its probe must say
+    /// "not running here" — a failure would make Pacemaker see the set active on two nodes and
+    /// restart it where it runs — while a recurring monitor of the running set calls the same
+    /// sight lost storage. A stop from there still puts the local copies back.
+    /// </summary>
+    [Fact]
+    public void A_probe_after_a_crash_with_the_storage_not_mounted_finds_the_links_not_running_while_a_monitor_calls_it_lost_storage()
+    {
+        var tree = new SharedTree();
+        var p = tree.Params();
+        Assert.Equal(0, Do("start", p).Code);
+        Directory.Move(tree.Root, tree.Root + ".elsewhere");
+        Directory.CreateDirectory(tree.Root);
+        var probe = Do("monitor", p);
+        Assert.True(probe.Code == 7, probe.ToString());
+        Assert.Contains($"every path still links into {tree.Root}, whose data is not here", probe.Stderr);
+        Assert.Equal(1, Do("monitor", p, Recurring()).Code);
+        var stop = Do("stop", p);
+        Assert.True(stop.Code == 0, stop.ToString());
+        Directory.Delete(tree.Root);
+        Directory.Move(tree.Root + ".elsewhere", tree.Root); // the storage, untouched, as another node has it
+        tree.AssertDeactivated();
+    }
+
     [Fact]
     public void A_missing_target_refuses_start_unless_create_targets_is_set()
     {

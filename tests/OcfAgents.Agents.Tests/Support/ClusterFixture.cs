@@ -7,16 +7,21 @@ namespace OcfAgents.Agents.Tests.Support;
 /// namespaces, our release agents at /usr/lib/ocf/resource.d/xcat inside them. Root/shared is
 /// the same directory on both nodes; Root/local is each node's own (Root/nodeN/local).
 /// </summary>
-public sealed class ClusterFixture : IDisposable
+public class ClusterFixture : IDisposable
 {
     public string Root { get; } = Directory.CreateTempSubdirectory("ocfagents-cluster.").FullName;
-    private static string Script => Path.Combine(Built.RepoRoot, "tools", "cluster.sh");
+    protected static string Script => Path.Combine(Built.RepoRoot, "tools", "cluster.sh");
 
-    public ClusterFixture()
+    public ClusterFixture() : this(up: true) { }
+
+    /// <param name="up">False: nothing is started (a fixture whose tests are all skipped).</param>
+    protected ClusterFixture(bool up, Action<string>? before = null)
     {
+        if (!up) return;
         _ = Built.Release("shareddata");
-        var up = Run.Command([Script, "up", Root, "2"], limit: TimeSpan.FromMinutes(3));
-        Assert.True(up.Code == 0, $"cluster did not come up: {up}\n{PacemakerLog(1)}");
+        before?.Invoke(Root);
+        var r = Run.Command([Script, "up", Root, "2"], limit: TimeSpan.FromMinutes(3));
+        Assert.True(r.Code == 0, $"cluster did not come up: {r}\n{PacemakerLog(1)}");
     }
 
     public string Shared => Path.Combine(Root, "shared");
@@ -31,6 +36,13 @@ public sealed class ClusterFixture : IDisposable
     public void Crash(int node)
     {
         var r = Run.Command([Script, "crash", Root, $"node{node}"]);
+        Assert.True(r.Code == 0, r.ToString());
+    }
+
+    /// <summary>A crashed node boots again and rejoins (its own address, fresh mounts and processes).</summary>
+    public void Revive(int node)
+    {
+        var r = Run.Command([Script, "revive", Root, $"node{node}"], limit: TimeSpan.FromMinutes(2));
         Assert.True(r.Code == 0, r.ToString());
     }
 
@@ -55,9 +67,20 @@ public sealed class ClusterFixture : IDisposable
         return File.Exists(f) ? File.ReadAllText(f) : "";
     }
 
-    public void Dispose()
+    public virtual void Dispose()
     {
         Run.Command([Script, "down", Root]);
         try { Directory.Delete(Root, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>
+/// A <see cref="ClusterFixture"/> whose nodes run the real xCAT 2.19.0 (tools/cluster.sh xcat:
+/// the tree on each node's /opt/xcat, credentials and SQLite tables made by xCAT's own scripts on
+/// the shared storage). Without the tarball nothing is started and the tests using it are skipped.
+/// </summary>
+public sealed class XcatClusterFixture() : ClusterFixture(RealXcat.Tarball is not null, root =>
+{
+    var r = Run.Command([Script, "xcat", root, RealXcat.Tarball!], limit: TimeSpan.FromMinutes(3));
+    Assert.True(r.Code == 0, r.ToString());
+});

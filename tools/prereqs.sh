@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests, demo and benchmarks run for real (docs/ARCHITECTURE.md §4).
 # As root: apt-get update + install of whatever is missing. Otherwise: names them and fails.
 set -euo pipefail
-PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue libxml2-utils hyperfine util-linux python3 python3-gi
+PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue heartbeat libxml2-utils hyperfine util-linux python3 python3-gi
           fence-agents gnutls-bin openipmi ipmitool postgresql-15 sqlite3 mariadb-server mariadb-client openssl
           nfs-kernel-server nfs-ganesha nfs-ganesha-vfs libnfs-utils dbus openssh-server openssh-client rsync rpm man-db
           kmod psmisc iproute2 procps strace
@@ -36,6 +36,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
 # Debian starts the daemons it installs; the tests run their own clusters in namespaces.
-for s in pacemaker corosync pcsd postgresql mariadb nfs-ganesha nfs-server rpcbind ssh named isc-dhcp-server conserver-server; do
+for s in pacemaker corosync heartbeat pcsd postgresql mariadb nfs-ganesha nfs-server rpcbind ssh named isc-dhcp-server conserver-server; do
   if command -v systemctl >/dev/null && systemctl is-active --quiet "$s" 2>/dev/null; then systemctl stop "$s" || true; fi
 done

@@ -58,7 +58,7 @@ public sealed class IpmiFenceDevice : FenceDevice
     public override IReadOnlyList<ExternalParameter> ExternalParameters { get; } =
     [
         new("hostname", "Hostname", "The name of the host to be managed by this STONITH device.", Required: true, Unique: true),
-        new("ipaddr", "IP Address", "The IP address of the STONITH device.", Required: true, Unique: true),
+        new("ipaddr", "IP Address", "The IP address of the STONITH device; ADDRESS:PORT (or [IPv6]:PORT) for a BMC not on UDP port 623.", Required: true, Unique: true),
         new("userid", "Login", "The username used for logging in to the STONITH device."),
         new("passwd", "Password", "The password used for logging in to the STONITH device.", Secret: true),
         new("interface", "IPMI interface", "IPMI interface to use: lan (IPMI 1.5) or lanplus (IPMI 2.0).", Default: "lan"),
@@ -79,9 +79,16 @@ public sealed class IpmiFenceDevice : FenceDevice
 
     public override void MapExternal(ExternalValues env, FenceOptions into)
     {
-        into.Set(Ip, env.Given("ipaddr") ?? "");
+        // The positional form (stonith_host, stonith -p) has no port field: "ipaddr:port" (or
+        // "[v6addr]:port") carries a BMC's port when it is not 623.
+        var ipaddr = env.Given("ipaddr") ?? "";
+        var withPort = System.Text.RegularExpressions.Regex.Match(ipaddr, @"^(?:\[(?<host>[^\]]+)\]|(?<host>[^:\[\]]+)):(?<port>\d{1,5})$");
+        into.Set(Ip, withPort.Success ? withPort.Groups["host"].Value : ipaddr);
         if (env.Given("userid") is { } user) into.Set(Username, user);
-        if (env.Given("port") is { } port) into.Set(IpPort, port);
+        if (withPort.Success && env.Given("port") is { } both && both != withPort.Groups["port"].Value)
+            throw new FenceConfigException($"ipaddr {ipaddr} names port {withPort.Groups["port"].Value} but parameter port is {both}; give it once");
+        if (withPort.Success) into.Set(IpPort, withPort.Groups["port"].Value);
+        else if (env.Given("port") is { } port) into.Set(IpPort, port);
         if (env.Given("cipher") is { } cipher) into.Set(Cipher, cipher);
         var iface = env.Get("interface");
         if (iface is not ("lan" or "lanplus")) throw new FenceConfigException($"parameter interface: '{iface}' is not lan or lanplus");

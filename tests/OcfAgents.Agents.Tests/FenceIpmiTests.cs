@@ -278,6 +278,22 @@ public sealed class FenceIpmiTests(IpmiSim sim) : IClassFixture<IpmiSim>
         Assert.Equal("oss02", r.Stdout.Trim());
     }
 
+    /// <summary>The positional form has no port field: ipaddr carries it as ADDRESS:PORT for a BMC not on 623.</summary>
+    [Fact]
+    public void The_positional_form_reaches_a_BMC_on_another_port_through_ipaddr_with_the_port()
+    {
+        sim.SetPower(true);
+        var r = Stonith("-p", $"oss02 127.0.0.1:{sim.Port} {IpmiSim.User} {IpmiSim.Password} lanplus", "-S");
+        Assert.True(r.Code == 0, r.ToString());
+        Assert.NotEqual(0, Stonith("-p", $"oss02 127.0.0.1 {IpmiSim.User} {IpmiSim.Password} lanplus", "-S").Code); // nothing on 623
+        var conflicting = Run.Fence(Built.Release("xcat-ipmi"), ["status"], env: new Dictionary<string, string>
+        {
+            ["hostname"] = "oss02", ["ipaddr"] = $"127.0.0.1:{sim.Port}", ["port"] = "624", ["userid"] = IpmiSim.User, ["passwd"] = IpmiSim.Password, ["interface"] = "lanplus",
+        });
+        Assert.NotEqual(0, conflicting.Code);
+        Assert.Contains($"ipaddr 127.0.0.1:{sim.Port} names port {sim.Port} but parameter port is 624; give it once", conflicting.Stdout + conflicting.Stderr);
+    }
+
     [Fact]
     public void Getinfo_xml_is_well_formed_and_matches_the_golden_file()
     {

@@ -2,7 +2,7 @@
 # Installs the Debian packages the tests, demo and benchmarks run for real (docs/ARCHITECTURE.md §4).
 # As root: apt-get update + install of whatever is missing. Otherwise: names them and fails.
 set -euo pipefail
-PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue heartbeat libxml2-utils hyperfine util-linux python3 python3-gi
+PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue heartbeat drbd-utils libxml2-utils hyperfine util-linux python3 python3-gi
           fence-agents gnutls-bin openipmi ipmitool postgresql-15 sqlite3 mariadb-server mariadb-client openssl
           nfs-kernel-server nfs-ganesha nfs-ganesha-vfs libnfs-utils dbus openssh-server openssh-client rsync rpm man-db
           kmod psmisc iproute2 procps strace
@@ -16,6 +16,7 @@ PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue he
 # and IO::Socket::INET6 make it listen on IPv6 too, DBD::Pg/DBD::mysql serve a PostgreSQL or
 # MariaDB cfgloc, and xCAT's packaging lists Expect, Net::DNS and Net::Telnet. bind9, isc-dhcp-server
 # and conserver-server are what the demo's post_start (makedns, makedhcp, makeconservercf) configures.
+# drbd-utils: ocf:linbit:drbd, which cib-examples/xcat-mn uses (its meta-data; no DRBD kernel module is needed).
 # pcs: what admins configure with; the tests check it accepts our meta-data as it accepts
 # fence_ipmilan's and the heartbeat agents' (pcs -f on a CIB file, no pcsd needed).
 # gcc, libc6-dev (libc.a), cmake and libssl-dev (libssl.a, libcrypto.a): the static executables

@@ -1,5 +1,7 @@
 #!/bin/sh
-# The same configuration with pcs (run on one cluster node).
+# The same configuration with pcs (run on one cluster node). Fencing is off only because this
+# example shows shareddata alone; a production cluster fences (see ../xcat-mn).
+pcs property set stonith-enabled=false
 pcs resource create xcat_shared_fs ocf:heartbeat:Filesystem \
     device=/dev/drbd/by-res/xcat directory=/HA-data fstype=ext4 \
     op monitor interval=20s timeout=40s

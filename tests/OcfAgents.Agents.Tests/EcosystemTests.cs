@@ -86,28 +86,6 @@ public sealed class EcosystemTests
 
     // ---- pcs -------------------------------------------------------------------------------------
 
-    /// <summary>
-    /// pcs on a CIB file, in a private mount namespace where our agents are installed where pcs
-    /// looks (/usr/lib/ocf/resource.d/xcat, /usr/sbin/fence_*); the host is not touched.
-    /// </summary>
-    private static AgentResult Pcs(string dir, params string[][] commands)
-    {
-        var cib = Path.Combine(dir, "cib.xml");
-        if (!File.Exists(cib)) Assert.Equal(0, Run.Command(["sh", "-c", $"cibadmin --empty > {cib}"]).Code);
-        var rd = Path.Combine(dir, "resource.d");
-        Directory.CreateDirectory(Path.Combine(rd, "xcat"));
-        foreach (var a in new[] { "shareddata", "xcatdb", "xcatd", "nfs4replica" })
-            File.Copy(Built.Release(a), Path.Combine(rd, "xcat", a), overwrite: true);
-        var sbin = Path.Combine(dir, "sbin");
-        Directory.CreateDirectory(sbin);
-        foreach (var a in new[] { "fence_ipmi", "fence_riloe", "fence_ipmilanplus" })
-            File.Copy(Built.Release(a), Path.Combine(sbin, a), overwrite: true);
-        var script = $"mount --bind {rd} /usr/lib/ocf/resource.d && mkdir -p {dir}/u {dir}/w && " +
-                     $"mount -t overlay o -o lowerdir={sbin}:/usr/sbin,upperdir={dir}/u,workdir={dir}/w /usr/sbin && cd {dir} && " +
-                     string.Join(" && ", commands.Select(c => string.Join(' ', c.Select(w => $"'{w.Replace("'", "'\\''")}'"))));
-        return Run.Command(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script], TimeSpan.FromSeconds(120));
-    }
-
     /// <summary>Every parameter name a fence-agents agent's own meta-data lists, with a value of its type.</summary>
     private static List<string> FullOptionSet(string fenceAgent, params string[] skip)
     {
@@ -128,12 +106,12 @@ public sealed class EcosystemTests
         var options = FullOptionSet("fence_ipmilan", "action", "plug", "port_as_ip", "version", "help");
         Assert.Contains("ipmitool_path=/usr/bin/ipmitool", options);
         Assert.Contains("target=x", options);
-        var r = Pcs(dir, ["pcs", "-f", "cib.xml", "stonith", "create", "f1", "fence_ipmi", .. options, "pcmk_host_list=node2"],
+        var r = PcsSandbox.Run(dir, ["pcs", "-f", "cib.xml", "stonith", "create", "f1", "fence_ipmi", .. options, "pcmk_host_list=node2"],
                          ["pcs", "-f", "cib.xml", "stonith", "create", "f2", "fence_ipmilanplus", "ip=10.0.0.2", "username=u", "password=p", "pcmk_host_list=node3"]);
         Assert.True(r.Code == 0, r.ToString());
         Assert.DoesNotContain("--force", r.Stderr);
         // The deprecated names pass too, and neither name is demanded twice.
-        r = Pcs(dir, ["pcs", "-f", "cib.xml", "stonith", "create", "f3", "fence_ipmi", "ipaddr=10.0.0.3", "login=u", "passwd=p", "pcmk_host_list=node4"]);
+        r = PcsSandbox.Run(dir, ["pcs", "-f", "cib.xml", "stonith", "create", "f3", "fence_ipmi", "ipaddr=10.0.0.3", "login=u", "passwd=p", "pcmk_host_list=node4"]);
         Assert.True(r.Code == 0, r.ToString());
     }
 
@@ -142,7 +120,7 @@ public sealed class EcosystemTests
     {
         var dir = Directory.CreateTempSubdirectory("eco-pcs-").FullName;
         var options = FullOptionSet("fence_ilo", "action", "plug", "port_as_ip", "version", "help", "notls");
-        var r = Pcs(dir, ["pcs", "-f", "cib.xml", "stonith", "create", "f1", "fence_riloe", .. options, "pcmk_host_list=node2"]);
+        var r = PcsSandbox.Run(dir, ["pcs", "-f", "cib.xml", "stonith", "create", "f1", "fence_riloe", .. options, "pcmk_host_list=node2"]);
         Assert.True(r.Code == 0, r.ToString());
     }
 
@@ -150,7 +128,7 @@ public sealed class EcosystemTests
     public void Pcs_takes_trace_ra_for_our_agents_and_crm_resource_shows_the_trace()
     {
         var (dir, reskeys) = SharedData();
-        var r = Pcs(dir,
+        var r = PcsSandbox.Run(dir,
             ["pcs", "-f", "cib.xml", "resource", "create", "sd", "ocf:xcat:shareddata", .. reskeys.Select(kv => $"{kv.Key}={kv.Value}")],
             ["pcs", "-f", "cib.xml", "resource", "update", "sd", "trace_ra=1"],
             ["env", "CIB_file=cib.xml", "crm_resource", "--resource", "sd", "--force-check"]);

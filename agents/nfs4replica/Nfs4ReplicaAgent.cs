@@ -46,11 +46,14 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
     public static readonly Parameter<string> Replicas = Param.String("replicas", "Replica locations",
         "Locations (separated by spaces or commas) this export advertises to NFSv4 clients (fs_locations), this server first: each " +
         "'IP', 'IP+IP' or '/path@IP' (path defaults to directory). Example for SN1 at 10.0.0.11 with partner 10.0.0.12: " +
-        "'10.0.0.11 10.0.0.12'. Becomes exportfs's replicas=/install@10.0.0.11:/install@10.0.0.12.");
+        "'10.0.0.11 10.0.0.12'. Becomes exportfs's replicas=/install@10.0.0.11:/install@10.0.0.12. Clients that act on " +
+        "fs_locations (AIX) move to a listed replica; a Linux client uses them only when the server answers NFS4ERR_MOVED, " +
+        "never on a timeout: for Linux clients mount a floating address that moves with the service (see the README).");
 
     public static readonly Parameter<long> LeaseWait = Param.Integer("lease_wait", "Seconds to wait after unexporting",
-        "stop waits this long after unexporting (the NFSv4 lease time, 90 s by default in the kernel) so that clients " +
-        "notice and move to a replica before the storage goes away; 0: no wait.", 0, 0, 3600);
+        "stop waits this long after unexporting (the NFSv4 lease time, 90 s by default in the kernel) before the storage " +
+        "goes away, for clients that move to a replica on their own (AIX); a Linux client does not move, its reads fail " +
+        "once the export is gone. 0: no wait.", 0, 0, 3600);
 
     public static readonly Parameter<long> ExportId = Param.Integer("export_id", "Ganesha Export_Id",
         "backend=ganesha: the export's Export_Id (1-65535), unique among Ganesha's exports; required there.", 0, 0, 65535);
@@ -94,7 +97,8 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
     public override string ShortDesc => "NFSv4 export that advertises its replica on the partner service node";
     public override string LongDesc =>
         "Exports a directory over NFSv4 with a replica list (fs_locations) naming this server first, then its partner, " +
-        "so that clients fail over to the partner without a reboot. Backend kernel: exportfs with exactly the options " +
+        "so that clients that act on fs_locations (AIX) can fail over to the partner without a reboot; Linux clients need " +
+        "a floating address instead (see the README). Backend kernel: exportfs with exactly the options " +
         "given, checked at monitor against exportfs's table, /var/lib/nfs/etab (a changed option set is a failure, not running). Backend ganesha: " +
         "NFS-Ganesha's D-Bus export manager.";
     public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, ExportId, Pseudo, DbusAddress,

@@ -53,19 +53,7 @@ up)
   # The BMCs: node N's on the other node's network (where the device that fences N runs).
   for n in 1 2; do
     b="$dir/bmc$n"; mkdir -p "$b/state"; echo 1 > "$b/state/power"
-    cat > "$b/chassis.sh" <<'EOF'
-#!/bin/sh
-d=$1; shift
-case "$1" in
-get) shift; for k in "$@"; do [ "$k" = power ] && echo "power:$(cat "$d/power" 2>/dev/null || echo 0)"; done;;
-set) shift; while [ $# -gt 1 ]; do
-       echo "$1 $2" >> "$d/events"
-       case $1 in power) echo "$2" > "$d/power";; shutdown) echo 0 > "$d/power";; esac
-       shift 2; done;;
-esac
-EOF
-    chmod 0755 "$b/chassis.sh"
-    cat > "$b/lan.conf" <<EOF
+        cat > "$b/lan.conf" <<EOF
 name "bmc$n"
 set_working_mc 0x20
   startlan 1
@@ -77,7 +65,7 @@ set_working_mc 0x20
     allowed_auths_admin none md2 md5 straight
     guid a123456789abcdefa123456789abcdef
   endlan
-  chassis_control "$b/chassis.sh $b/state"
+  chassis_control "$here/tests/ipmi-sim/chassis.sh $b/state"
   user 2 true "admin" "bmc-secret" admin 10 none md2 md5 straight
 EOF
     printf 'mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02\nmc_enable 0x20\n' > "$b/sim.emu"

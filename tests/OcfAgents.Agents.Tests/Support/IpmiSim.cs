@@ -32,22 +32,7 @@ public sealed class IpmiSim : IDisposable
         Port = FreeUdpPort();
         var state = Path.Combine(Dir, "state");
         Directory.CreateDirectory(state);
-        var chassis = Path.Combine(Dir, "chassis.sh");
-        // ipmi_sim calls: <prog> <statedir> get power  → "power:0|1"
-        //                 <prog> <statedir> set power 0|1 | set reset 1 | set shutdown 1
-        // Every "set" is appended to <statedir>/events so tests can see the order of operations.
-        File.WriteAllText(chassis, """
-            #!/bin/sh
-            d=$1; shift
-            case "$1" in
-            get) shift; for k in "$@"; do [ "$k" = power ] && echo "power:$(cat "$d/power" 2>/dev/null || echo 0)"; done;;
-            set) shift; while [ $# -gt 1 ]; do
-                   echo "$1 $2" >> "$d/events"
-                   case $1 in power) echo "$2" > "$d/power";; shutdown) echo 0 > "$d/power";; esac
-                   shift 2; done;;
-            esac
-            """.Replace("\n            ", "\n"));
-        File.SetUnixFileMode(chassis, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var chassis = Path.Combine(Built.RepoRoot, "tests", "ipmi-sim", "chassis.sh");
         File.WriteAllText(Path.Combine(Dir, "lan.conf"), $"""
             name "sim"
             set_working_mc 0x20

@@ -94,13 +94,18 @@ public sealed class Systemd : IDisposable
     /// <summary>The ended result of <paramref name="job"/> if it has ended, without waiting.</summary>
     public string? EndedJob(string job) => _endedJobs.GetValueOrDefault(job);
 
-    /// <summary>The unit's ActiveState ("active", "failed", …), or null when systemd does not say.</summary>
-    public string? ActiveState(string unit, Deadline deadline)
+    /// <summary>The unit's object path (GetUnit), or null when systemd has not loaded it.</summary>
+    public string? UnitPath(string unit, Deadline deadline)
     {
         var path = _bus.Call(Service, ManagerPath, Manager, "GetUnit", "s", (ref MessageWriter w) => w.WriteString(unit),
             static r => r.ReadObjectPathAsString(), deadline);
-        if (path.Outcome != CallOutcome.Ok) return null;
-        var state = _bus.Call(Service, path.Value!, "org.freedesktop.DBus.Properties", "Get", "ss",
+        return path.Outcome == CallOutcome.Ok ? path.Value : null;
+    }
+
+    /// <summary>The ActiveState ("active", "failed", …) of the unit at <paramref name="unitPath"/>, or null when systemd does not say.</summary>
+    public string? ActiveState(string unitPath, Deadline deadline)
+    {
+        var state = _bus.Call(Service, unitPath, "org.freedesktop.DBus.Properties", "Get", "ss",
             (ref MessageWriter w) => { w.WriteString("org.freedesktop.systemd1.Unit"); w.WriteString("ActiveState"); },
             static r => r.ReadSignatureAsString() == "s" ? r.ReadString() : null, deadline);
         return state.Outcome == CallOutcome.Ok ? state.Value : null;
@@ -133,8 +138,11 @@ public sealed class Systemd : IDisposable
             var cleanup = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(10).Ticks, deadline.Budget.Ticks / 4));
             var wait = Deadline.After(deadline.Remaining - cleanup);
             bool isReady = false, failed = false;
+            // The unit is loaded once its start is queued: its object path is looked up once.
+            var unitPath = systemd.UnitPath(unit, wait);
             wait.WaitUntil(() => (isReady = ready(wait))
-                || (failed = systemd.EndedJob(job) is { } result && result != "done" || systemd.ActiveState(unit, wait) == "failed"),
+                || (failed = systemd.EndedJob(job) is { } result && result != "done"
+                    || unitPath is not null && systemd.ActiveState(unitPath, wait) == "failed"),
                 TimeSpan.FromMilliseconds(200));
             return new(isReady, failed, null);
         }

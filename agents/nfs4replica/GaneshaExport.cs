@@ -115,7 +115,7 @@ public sealed class GaneshaExport(Nfs4ReplicaConfig config, Log log, string inst
     /// <summary>Null when every client entry gives what the parameters say; else what differs.</summary>
     private string? Differs(IReadOnlyList<Client> clients)
     {
-        if (clients.FirstOrDefault(c => c.Name == "<unknown>") is { Name: not null })
+        if (clients.Any(c => c.Name == "<unknown>"))
             return $"Ganesha cannot resolve a name in clientspec '{config.ClientSpec}' (listed as <unknown>, no access); use names this node resolves";
         if (clients.Count == 0) return $"Ganesha export {config.ExportId} has no client entry, so no client may mount it (changed by UpdateExport or by hand)";
         var wrong = clients.FirstOrDefault(c => c.Access != WantedAccess || c.Squash != WantedSquash);

@@ -32,6 +32,8 @@ namespace OcfAgents.Agents.Nfs4Replica;
 public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string instance) : IExport
 {
     private string RecordFile => Path.Combine(config.StateDir, $"{instance}.path");
+    /// <summary>Written by migrate_to: the refer= locations the stop that follows hands clients over to.</summary>
+    private string HandoverFile => Path.Combine(config.StateDir, $"{instance}.handover");
 
     private static readonly Dictionary<string, string> Opposite = new()
     {
@@ -50,7 +52,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     [
         .. config.Options,
         .. config.Fsid is { } f ? new[] { $"fsid={f}" } : [],
-        .. config.Replicas.Count > 0 ? new[] { $"replicas={ReplicaList.Option(config.Replicas, path)}" } : [],
+        .. config.Replicas.Count > 0 ? new[] { $"replicas={ReplicaList.Option(config.Advertised(), path)}" } : [],
     ];
 
     private static bool Has(IReadOnlyList<string> actual, string want)
@@ -167,6 +169,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     public OcfResult Export(Deadline deadline)
     {
         var path = PathText.Real(config.Directory)!;
+        StateDirectory.ForgetRecord(HandoverFile);
         StateDirectory.WriteRecord(RecordFile, path);
         CrashPoint.Here("recorded the path");
         var options = string.Join(',', Wanted(path));
@@ -183,6 +186,81 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
         }
         return OcfResult.Fail(OcfExit.Generic, r.Succeeded ? check.Reason ?? $"{path} is not exported after exportfs" : $"exportfs -o {options} {config.ClientSpec}:{path} failed (exit {r.ExitCode}): {LastLine(r)}");
     }
+
+    public bool HandoverPending => StateDirectory.ReadRecord(HandoverFile) is not null;
+
+    public void RecordHandover()
+    {
+        var path = ExportedPath()!;
+        var refer = ReplicaList.Option(config.Partners(), path);
+        StateDirectory.WriteRecord(HandoverFile, refer);
+        log.Info($"handover recorded: {path} serves until the partner does; the stop after migrate_from refers clients to {refer}");
+    }
+
+    private const string NfsdClients = "/proc/fs/nfsd/clients";
+
+    /// <summary>
+    /// How long ago any NFSv4 client last renewed its lease here: every request of a client
+    /// renews it, so this is how long this server has been quiet. Read from each client's info
+    /// file ("seconds from last renew: N", Linux 5.19+); null when the kernel does not say.
+    /// </summary>
+    private static TimeSpan? QuietFor()
+    {
+        var quiet = TimeSpan.MaxValue;
+        try
+        {
+            foreach (var client in Directory.GetDirectories(NfsdClients))
+            {
+                var line = File.ReadLines(Path.Combine(client, "info")).FirstOrDefault(l => l.StartsWith("seconds from last renew:", StringComparison.Ordinal));
+                if (line is null || !int.TryParse(line.AsSpan("seconds from last renew:".Length).Trim(), out var seconds)) return null;
+                if (TimeSpan.FromSeconds(seconds) < quiet) quiet = TimeSpan.FromSeconds(seconds);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        return quiet;
+    }
+
+    /// <summary>How long no client may have talked to this server before the referral ends: several of a reader's requests, and more than the clock's one-second steps.</summary>
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The end of a handover: the export becomes a referral (refer= instead of replicas=; exportfs
+    /// keeps only one of them), so every request a client makes on it is answered NFS4ERR_MOVED
+    /// with the partner's location and an NFSv4.1+ client moves there. A moved client sends this
+    /// server nothing more; its lease here is left to expire. So the referral stays until no
+    /// client has talked to this server for a while after it was put in place, or handover_wait,
+    /// and is unexported then. A client that only renews its lease has not touched the export and
+    /// keeps the wait going; one idle through all of it re-homes only if it reads before the end.
+    /// </summary>
+    public OcfResult ReferAndUnexport(Deadline deadline)
+    {
+        if (ExportedPath() is { } path && StateDirectory.ReadRecord(HandoverFile) is { } refer)
+        {
+            var options = string.Join(',', [.. config.Options, .. config.Fsid is { } f ? new[] { $"fsid={f}" } : [], $"refer={refer}"]);
+            var r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-o", options, $"{config.ClientSpec}:{path}"]), deadline);
+            CrashPoint.Here("referred");
+            var (table, _) = Table();
+            if (table?.FirstOrDefault(e => e.Path == path && e.Client == config.ClientSpec) is not { Path: not null } entry || !entry.Options.Contains($"refer={refer}"))
+                return OcfResult.Fail(OcfExit.Generic, $"{path} could not become a referral to {refer} (exportfs exit {r.ExitCode}: {LastLine(r)})");
+            log.Info($"{path} refers clients to {refer}");
+            var referred = System.Diagnostics.Stopwatch.StartNew();
+            var bound = Deadline.After(Min(config.HandoverWait, deadline.Remaining - TimeSpan.FromSeconds(2)));
+            TimeSpan? quiet;
+            while (!((quiet = QuietFor()) is { } q && q >= Quiet && referred.Elapsed >= Quiet) && !bound.Expired)
+                Thread.Sleep(TimeSpan.FromMilliseconds(200));
+            log.Info(quiet switch
+            {
+                null => $"this kernel does not say when its NFSv4 clients last spoke ({NfsdClients}); referred for {referred.Elapsed.TotalSeconds:0} s",
+                { } q when q >= Quiet => $"no NFSv4 client has spoken to this server for {q.TotalSeconds:0} s: they have re-homed; unexporting the referral",
+                _ => $"NFSv4 clients still speak to this server after handover_wait (clients of other exports, or only renewing their lease); unexporting",
+            });
+        }
+        var done = Unexport(deadline);
+        if (done.IsSuccess) StateDirectory.ForgetRecord(HandoverFile);
+        return done;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     public OcfResult Unexport(Deadline deadline)
     {

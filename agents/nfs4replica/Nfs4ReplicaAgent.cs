@@ -9,7 +9,6 @@ namespace OcfAgents.Agents.Nfs4Replica;
 /// | condition                                                                   | code | actions         |
 /// |-----------------------------------------------------------------------------|------|-----------------|
 /// | replica host not an IPv4 address; replicas= / refer= / fsid= inside options | 6    | all             |
-/// | this node's address present in replicas but not first                       | 6    | all but stop    |
 /// | replicas with backend=ganesha (Ganesha 4.3 cannot advertise them)           | 6    | all but stop    |
 /// | directory missing on this node (5 bans this node only, not the cluster)     | 5    | start, validate |
 /// | no address of this node in replicas (it runs on the wrong node)             | 5    | start, validate |
@@ -22,6 +21,21 @@ namespace OcfAgents.Agents.Nfs4Replica;
 /// | rsync or ssh missing; ssh_key unreadable                                    | 5    | start, validate |
 /// | sync fails on migrate_to (partner unreachable, rsync error)                 | 1    | migrate_to      |
 /// | sync fails on stop                                                          | 0 (logged) | stop      |
+///
+/// A migration (allow-migrate, `crm_resource --move`) is a handover without an outage for NFSv4.1+
+/// clients. Pacemaker runs migrate_to here, migrate_from on the target, then stop here:
+///
+/// | step                  | what this node does                                                     |
+/// |-----------------------|-------------------------------------------------------------------------|
+/// | migrate_to (source)   | final sync; records the handover; keeps serving                         |
+/// | migrate_from (target) | exports (its own address first in replicas): ready before anyone is sent |
+/// | stop (source)         | re-exports with refer= to the partner: every request gets NFS4ERR_MOVED |
+/// |                       | and the client re-homes; waits until no NFSv4 client is left here (or    |
+/// |                       | handover_wait), then unexports                                          |
+///
+/// A handover needs `insecure` in options: a re-homed client connects to the target from an
+/// unprivileged port, which a `secure` export refuses (NFS4ERR_PERM). Without it, without a
+/// partner in replicas, or with backend=ganesha, migrate_to is a stop (logged).
 /// </summary>
 public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
 {
@@ -38,7 +52,8 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
 
     public static readonly Parameter<string> Options = Param.String("options", "Export options",
         "Comma-separated exportfs options without fsid and replicas (they have their own parameters), e.g. " +
-        "ro,no_subtree_check,no_root_squash.", @default: "ro,no_subtree_check");
+        "ro,no_subtree_check,no_root_squash. A migration hands clients over only with insecure: a re-homed Linux client " +
+        "reaches the partner from a port above 1023 (any local user's port can then reach the export).", @default: "ro,no_subtree_check");
 
     public static readonly Parameter<string> Fsid = Param.String("fsid", "fsid of the export",
         "exportfs's fsid= (a number, or 'root' for the NFSv4 pseudo root); keeps file handles the same on both servers.");
@@ -46,7 +61,8 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
     public static readonly Parameter<string> Replicas = Param.String("replicas", "Replica locations",
         "Locations (separated by spaces or commas) this export advertises to NFSv4 clients (fs_locations), this server first: each " +
         "'IP', 'IP+IP' or '/path@IP' (path defaults to directory). Example for SN1 at 10.0.0.11 with partner 10.0.0.12: " +
-        "'10.0.0.11 10.0.0.12'. Becomes exportfs's replicas=/install@10.0.0.11:/install@10.0.0.12. Clients that act on " +
+        "'10.0.0.11 10.0.0.12'. Becomes exportfs's replicas=/install@10.0.0.11:/install@10.0.0.12. The node's own location is " +
+        "advertised first wherever it is listed, so one list serves both service nodes (a clone, a migration). Clients that act on " +
         "fs_locations (AIX) move to a listed replica; a Linux client uses them only when the server answers NFS4ERR_MOVED, " +
         "never on a timeout: for Linux clients mount a floating address that moves with the service (see the README).");
 
@@ -54,6 +70,11 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "stop waits this long after unexporting (the NFSv4 lease time, 90 s by default in the kernel) before the storage " +
         "goes away, for clients that move to a replica on their own (AIX); a Linux client does not move, its reads fail " +
         "once the export is gone. 0: no wait.", 0, 0, 3600);
+
+    public static readonly Parameter<long> HandoverWait = Param.Integer("handover_wait", "Seconds a handover refers clients to the partner",
+        "On the stop that ends a migration, this node exports the directory as a referral to the partner (refer=) and " +
+        "keeps it so until no NFSv4 client is left on this server or this many seconds have passed, then unexports. " +
+        "A client that does not touch the export within it does not re-home; its next read after the unexport fails.", 60, 0, 3600);
 
     public static readonly Parameter<long> ExportId = Param.Integer("export_id", "Ganesha Export_Id",
         "backend=ganesha: the export's Export_Id (1-65535), unique among Ganesha's exports; required there.", 0, 0, 65535);
@@ -101,7 +122,7 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "a floating address instead (see the README). Backend kernel: exportfs with exactly the options " +
         "given, checked at monitor against exportfs's table, /var/lib/nfs/etab (a changed option set is a failure, not running). Backend ganesha: " +
         "NFS-Ganesha's D-Bus export manager.";
-    public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, ExportId, Pseudo, DbusAddress,
+    public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, HandoverWait, ExportId, Pseudo, DbusAddress,
          SyncPaths, SyncPartner, SyncUser, SshKey, KnownHosts, SshPort, SyncRemotePrefix, SyncDelete, StateDir];
     public override bool SupportsMigration => true;
     public override IReadOnlyList<ExitCase> ExitCodes =>
@@ -109,7 +130,7 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         new(OcfExit.Success, "the directory is exported with its replicas (fs_locations)"),
         new(OcfExit.Generic, "the export, the sync or the unexport failed or did not finish in time"),
         new(OcfExit.NotInstalled, "the directory, exportfs (kernel) or rsync and ssh (sync_paths) are missing on this node, or no address of this node is in replicas"),
-        new(OcfExit.NotConfigured, "the parameters contradict each other (replicas with Ganesha, sync_paths without a partner), or this node is listed in replicas but not first"),
+        new(OcfExit.NotConfigured, "the parameters contradict each other (replicas with Ganesha, sync_paths without a partner)"),
         new(OcfExit.NotRunning, "the directory is not exported here"),
     ];
     public override IReadOnlyList<string> SeeAlso => ["exportfs(8)", "exports(5)", "ganesha-export-config(8)", "ocf_heartbeat_exportfs(7)"];
@@ -122,18 +143,40 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
 
     public override OcfResult Monitor(OcfContext ctx, Nfs4ReplicaConfig config) => Export(ctx, config).Monitor(ctx.Deadline);
 
-    /// <summary>An active export must still list this node first (the host skips this when it is not exported).</summary>
-    public override OcfResult? CheckWhileActive(OcfContext ctx, Nfs4ReplicaConfig config) => config.CheckSelfOrder();
+    /// <summary>An active export must still list this node (the host skips this when it is not exported).</summary>
+    public override OcfResult? CheckWhileActive(OcfContext ctx, Nfs4ReplicaConfig config) => config.CheckSelfListed();
 
     public override OcfResult Start(OcfContext ctx, Nfs4ReplicaConfig config)
     {
-        if ((config.CheckSelfOrder() ?? config.CheckSyncTools()) is { } wrong) return wrong;
+        if ((config.CheckSelfListed() ?? config.CheckSyncTools()) is { } wrong) return wrong;
         var export = Export(ctx, config);
         return export.Preflight() is { IsSuccess: false } bad ? bad : export.Export(ctx.Deadline);
     }
 
+    /// <summary>migrate_to: the final sync and the handover record; the export keeps serving until the stop after migrate_from.</summary>
+    public override OcfResult? HandOver(OcfContext ctx, Nfs4ReplicaConfig config)
+    {
+        var why = config.Backend != "kernel" ? "backend=ganesha cannot refer clients elsewhere"
+            : config.Partners().Count == 0 ? "replicas lists no partner to refer clients to"
+            : !config.Options.Contains("insecure") ? "options lacks insecure, and a secure export on the partner refuses re-homed clients (NFS4ERR_PERM)"
+            : null;
+        if (why is not null)
+        {
+            ctx.Log.Warn($"no handover: {why}; migrate_to stops the export and its clients' reads fail");
+            return null;
+        }
+        var export = new KernelExport(config, ctx.Log, ctx.Instance ?? "nfs4replica");
+        if (!export.Monitor(ctx.Deadline).IsSuccess) return null;
+        if (config.Sync is { } sync && new RwSync(sync, ctx.Log).Push(ctx.Deadline, "migrate_to") is { IsSuccess: false } failed) return failed;
+        export.RecordHandover();
+        return OcfResult.Success;
+    }
+
     public override OcfResult Stop(OcfContext ctx, Nfs4ReplicaConfig config)
     {
+        var export = Export(ctx, config);
+        // The stop after a handover: migrate_to made the final sync, and the partner serves already.
+        if (export is KernelExport { HandoverPending: true } kernel) return kernel.ReferAndUnexport(ctx.Deadline);
         if (config.Sync is { } sync)
         {
             // The final sync comes before the unexport; it gets two thirds of the time at most.
@@ -145,11 +188,11 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
                 ctx.Log.Warn($"{pushed.Reason}; stopping anyway");
             }
         }
-        return Export(ctx, config).Unexport(ctx.Deadline);
+        return export.Unexport(ctx.Deadline);
     }
 
     public override OcfResult Validate(OcfContext ctx, Nfs4ReplicaConfig config) =>
-        config.CheckSelfOrder() ?? config.CheckSyncTools() ?? Export(ctx, config).Preflight();
+        config.CheckSelfListed() ?? config.CheckSyncTools() ?? Export(ctx, config).Preflight();
 }
 
 /// <summary>What a backend does for the agent.</summary>

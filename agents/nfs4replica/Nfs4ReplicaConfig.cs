@@ -12,6 +12,7 @@ public sealed record Nfs4ReplicaConfig
     public string? Fsid { get; init; }
     public required IReadOnlyList<ReplicaLocation> Replicas { get; init; }
     public required TimeSpan LeaseWait { get; init; }
+    public required TimeSpan HandoverWait { get; init; }
     public required string StateDir { get; init; }
     public required int ExportId { get; init; }
     public string? Pseudo { get; init; }
@@ -69,6 +70,7 @@ public sealed record Nfs4ReplicaConfig
             Fsid = v.GetOrDefault(Nfs4ReplicaAgent.Fsid) is { Length: > 0 } f ? f : null,
             Replicas = replicas!,
             LeaseWait = TimeSpan.FromSeconds(v.Get(Nfs4ReplicaAgent.LeaseWait)),
+            HandoverWait = TimeSpan.FromSeconds(v.Get(Nfs4ReplicaAgent.HandoverWait)),
             StateDir = v.Get(Nfs4ReplicaAgent.StateDir),
             ExportId = (int)v.Get(Nfs4ReplicaAgent.ExportId),
             Pseudo = v.GetOrDefault(Nfs4ReplicaAgent.Pseudo),
@@ -87,19 +89,31 @@ public sealed record Nfs4ReplicaConfig
     }
 
     /// <summary>
-    /// The replica list must name this server first (clients try locations in order): none of
-    /// this node's addresses in it means the resource runs on the wrong node (5, this node only);
-    /// one listed later is a configuration error (6).
+    /// The replica list must name this server: none of this node's addresses in it means the
+    /// resource runs on the wrong node (5, this node only). Where it is listed does not matter:
+    /// what is advertised puts this server first (<see cref="Advertised"/>), so one list serves a
+    /// clone on both service nodes and an export that migrates between them.
     /// </summary>
-    public OcfResult? CheckSelfOrder()
+    public OcfResult? CheckSelfListed()
     {
-        if (Replicas.Count == 0) return null;
+        if (Replicas.Count == 0 || Replicas.Any(l => l.Servers.Any(ReplicaList.LocalAddresses().Contains))) return null;
+        return OcfResult.Fail(OcfExit.NotInstalled, $"self missing from replicas: no address of this node is in '{string.Join(' ', Replicas.SelectMany(l => l.Servers))}'; run this export on a server it lists");
+    }
+
+    /// <summary>
+    /// The locations as this node advertises them: its own first (clients try them in order),
+    /// then the others in the order given.
+    /// </summary>
+    public IReadOnlyList<ReplicaLocation> Advertised()
+    {
         var mine = ReplicaList.LocalAddresses();
-        var index = Replicas.ToList().FindIndex(l => l.Servers.Any(mine.Contains));
-        if (index == 0) return null;
-        var listed = string.Join(' ', Replicas.SelectMany(l => l.Servers));
-        return index < 0
-            ? OcfResult.Fail(OcfExit.NotInstalled, $"self missing from replicas: no address of this node is in '{listed}'; run this export on the server listed first")
-            : OcfResult.Fail(OcfExit.NotConfigured, $"this node's address {Replicas[index].Servers.First(mine.Contains)} is listed at position {index + 1} of replicas '{listed}'; list this server first");
+        return [.. Replicas.Where(l => l.Servers.Any(mine.Contains)), .. Replicas.Where(l => !l.Servers.Any(mine.Contains))];
+    }
+
+    /// <summary>The locations on other servers: where a handover refers clients to.</summary>
+    public IReadOnlyList<ReplicaLocation> Partners()
+    {
+        var mine = ReplicaList.LocalAddresses();
+        return [.. Replicas.Where(l => !l.Servers.Any(mine.Contains))];
     }
 }

@@ -20,8 +20,8 @@ in_node() { local n=$1; shift; nsenter -t "$(cat /run/holder-$n)" -m -n -- "$@";
 node() {
   local n=$1 address=$2 data=${3:-}
   ip netns add "$n"
-  ip link add "v-$n" type veth peer name eth0 netns "$n"
-  ip link set "v-$n" master "br-$scenario" up
+  ip link add "v$index$n" type veth peer name eth0 netns "$n"
+  ip link set "v$index$n" master "br$index" up
   ip -n "$n" link set lo up
   ip -n "$n" link set eth0 up
   ip -n "$n" addr add "$address/24" dev eth0
@@ -60,7 +60,7 @@ client_reads() {
   in_node client mount -t nfs4 -o vers=4.2 "$server:/install" /install || return 1
   in_node client python3 "$here/reader.py" /install "/share/$scenario.reads" /run/stop &
   local i=0
-  until [ "$(grep -c ' path ok' "/share/$scenario.reads" 2>/dev/null)" -ge 20 ]; do i=$((i+1)); [ $i -lt 600 ] || return 1; sleep 0.1; done
+  until [ "$(grep -c ' path ok' "/share/$scenario.reads" 2>/dev/null || echo 0)" -ge 20 ]; do i=$((i+1)); [ $i -lt 600 ] || return 1; sleep 0.1; done
   stamp "client reading from $server"
 }
 
@@ -73,7 +73,7 @@ read_on() {
 }
 
 network() {
-  ip link add "br-$scenario" type bridge && ip link set "br-$scenario" up
+  ip link add "br$index" type bridge && ip link set "br$index" up
 }
 
 data_tree() {
@@ -137,7 +137,9 @@ takeover() {
   echo ok >"/share/$scenario.result"
 }
 
+index=0
 for scenario in $(cat /share/scenarios); do
+  index=$((index + 1))
   : >"/share/$scenario.events"
   case "$scenario" in
     handover) handover ;;
@@ -149,6 +151,6 @@ for scenario in $(cat /share/scenarios); do
   in_node client umount -l /install 2>/dev/null
   for n in sn1 sn2; do in_node "$n" rpc.nfsd 0 2>/dev/null; in_node "$n" pkill rpc.mountd 2>/dev/null; done
   for n in client sn1 sn2; do kill "$(cat /run/holder-$n)" 2>/dev/null; ip netns del "$n" 2>/dev/null; done
-  ip link del "br-$scenario" 2>/dev/null
+  ip link del "br$index" 2>/dev/null
 done
 exit 0

@@ -38,6 +38,8 @@ public sealed record HostOptions
 /// | start   | monitor; 0 → done. start; then monitor must say 0, else 1 with its reason    |
 /// | stop    | monitor; 7 → done. stop; then monitor must say 7, else 1 with its reason;    |
 /// |         | either way 0 only when nothing else blocks the stop (BlocksStop)             |
+/// | migrate_to | the agent's HandOver when it has one (the stop after migrate_from ends it), else as stop |
+/// | migrate_from | as start                                                                |
 /// | monitor | probe: 5 (not installed here) → 7, since it cannot be running on this node   |
 /// | any     | an exception → 4 for permission errors, else 1; never an unhandled crash     |
 /// | any     | every failure prints exactly one ocf-exit-reason line (≤ 128 characters)     |
@@ -208,7 +210,7 @@ public static class OcfHost
                 return StopFlow(agent, ctx, config);
             case "migrate_to":
                 log.Info($"migrate_to: handing over from {ctx.MigrateSource ?? "this node"} to {ctx.MigrateTarget ?? "?"}");
-                return StopFlow(agent, ctx, config);
+                return agent.HandOver(ctx, config) ?? StopFlow(agent, ctx, config);
             case "migrate_from":
                 log.Info($"migrate_from: taking over from {ctx.MigrateSource ?? "?"} on {ctx.MigrateTarget ?? "this node"}");
                 return StartFlow(agent, ctx, config);

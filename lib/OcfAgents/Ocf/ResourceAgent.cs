@@ -61,6 +61,15 @@ public abstract class ResourceAgent<TConfig> : IAgentDescription
     public virtual OcfResult FinishStart(OcfContext ctx, TConfig config) => OcfResult.Success;
 
     /// <summary>
+    /// A migrate_to that hands the resource over instead of stopping it: Pacemaker runs
+    /// migrate_to here, then migrate_from on the target, then stop here, so a resource that must
+    /// keep serving until the target serves (an export that refers its clients to the target)
+    /// prepares the handover now and finishes it in the stop that follows. Null (the default):
+    /// migrate_to is a stop.
+    /// </summary>
+    public virtual OcfResult? HandOver(OcfContext ctx, TConfig config) => null;
+
+    /// <summary>
     /// Checks that make an active resource misconfigured (6) or misplaced (5) on this node; the
     /// host applies them to every monitor that finds the resource active, never to one that finds
     /// it stopped. Null: nothing wrong.

@@ -197,45 +197,26 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
         log.Info($"handover recorded: {path} serves until the partner does; the stop after migrate_from refers clients to {refer}");
     }
 
-    private const string NfsdClients = "/proc/fs/nfsd/clients";
-
-    /// <summary>
-    /// How long ago any NFSv4 client last renewed its lease here: every request of a client
-    /// renews it, so this is how long this server has been quiet. Read from each client's info
-    /// file ("seconds from last renew: N", Linux 5.19+); null when the kernel does not say.
-    /// </summary>
-    private static TimeSpan? QuietFor()
-    {
-        var quiet = TimeSpan.MaxValue;
-        try
-        {
-            foreach (var client in Directory.GetDirectories(NfsdClients))
-            {
-                var line = File.ReadLines(Path.Combine(client, "info")).FirstOrDefault(l => l.StartsWith("seconds from last renew:", StringComparison.Ordinal));
-                if (line is null || !int.TryParse(line.AsSpan("seconds from last renew:".Length).Trim(), out var seconds)) return null;
-                if (TimeSpan.FromSeconds(seconds) < quiet) quiet = TimeSpan.FromSeconds(seconds);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
-        return quiet;
-    }
-
-    /// <summary>How long no client may have talked to this server before the referral ends: several of a reader's requests, and more than the clock's one-second steps.</summary>
+    /// <summary>How long no client may have talked to this server before the referral ends: several of a reader's requests, and more than the one-second steps the kernel counts in.</summary>
     private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The end of a handover: the export becomes a referral (refer= instead of replicas=; exportfs
     /// keeps only one of them), so every request a client makes on it is answered NFS4ERR_MOVED
-    /// with the partner's location and an NFSv4.1+ client moves there. A moved client sends this
-    /// server nothing more; its lease here is left to expire. So the referral stays until no
-    /// client has talked to this server for a while after it was put in place, or handover_wait,
-    /// and is unexported then. A client that only renews its lease has not touched the export and
-    /// keeps the wait going; one idle through all of it re-homes only if it reads before the end.
+    /// with the partner's location, and an NFSv4.1+ client moves there: it opens a session on the
+    /// partner, destroys its session here and asks to destroy its client ID here too. The server
+    /// refuses that (NFS4ERR_CLIENTID_BUSY) while the client still holds opens or delegations
+    /// here, and the client retries for about ten seconds before it reads again — so a client
+    /// that has destroyed its session here (its back channel, up when the referral began, is
+    /// down) is expired: its state here serves nobody. The referral stays until no client has
+    /// spoken to this server for a while (the moved ones are gone; one that only renews its lease
+    /// has not touched the export) or handover_wait, and is unexported then.
     /// </summary>
     public OcfResult ReferAndUnexport(Deadline deadline)
     {
         if (ExportedPath() is { } path && StateDirectory.ReadRecord(HandoverFile) is { } refer)
         {
+            var speaking = (NfsdClients.List() ?? []).Where(c => c.MinorVersion >= 1 && c.CallbackState == "UP").Select(c => c.Directory).ToHashSet();
             var options = string.Join(',', [.. config.Options, .. config.Fsid is { } f ? new[] { $"fsid={f}" } : [], $"refer={refer}"]);
             var r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-o", options, $"{config.ClientSpec}:{path}"]), deadline);
             CrashPoint.Here("referred");
@@ -245,14 +226,27 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
             log.Info($"{path} refers clients to {refer}");
             var referred = System.Diagnostics.Stopwatch.StartNew();
             var bound = Deadline.After(Min(config.HandoverWait, deadline.Remaining - TimeSpan.FromSeconds(2)));
-            TimeSpan? quiet;
-            while (!((quiet = QuietFor()) is { } q && q >= Quiet && referred.Elapsed >= Quiet) && !bound.Expired)
+            var moved = 0;
+            TimeSpan? quiet = null;
+            while (!bound.Expired)
+            {
+                var clients = NfsdClients.List();
+                foreach (var c in clients ?? [])
+                    if (speaking.Contains(c.Directory) && c.CallbackState == "DOWN" && NfsdClients.Expire(c))
+                    {
+                        moved++;
+                        log.Info($"client {c.Address} has moved to {refer} (its session here is gone); its state here is expired");
+                    }
+                quiet = clients is null || clients.Any(c => c.SinceRenew is null) ? null
+                    : clients.Select(c => c.SinceRenew!.Value).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+                if (quiet >= Quiet && referred.Elapsed >= Quiet) break;
                 Thread.Sleep(TimeSpan.FromMilliseconds(200));
+            }
             log.Info(quiet switch
             {
-                null => $"this kernel does not say when its NFSv4 clients last spoke ({NfsdClients}); referred for {referred.Elapsed.TotalSeconds:0} s",
-                { } q when q >= Quiet => $"no NFSv4 client has spoken to this server for {q.TotalSeconds:0} s: they have re-homed; unexporting the referral",
-                _ => $"NFSv4 clients still speak to this server after handover_wait (clients of other exports, or only renewing their lease); unexporting",
+                null => $"this kernel does not say when its NFSv4 clients last spoke ({NfsdClients.Root}); referred for {referred.Elapsed.TotalSeconds:0} s",
+                { } q when q >= Quiet => $"{moved} client(s) moved; no NFSv4 client has spoken to this server since: unexporting the referral",
+                _ => $"{moved} client(s) moved; others still speak to this server after handover_wait (clients of other exports, or only renewing their lease): unexporting",
             });
         }
         var done = Unexport(deadline);

@@ -59,7 +59,7 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "exportfs's fsid= (a number, or 'root' for the NFSv4 pseudo root); keeps file handles the same on both servers.");
 
     public static readonly Parameter<string> Replicas = Param.String("replicas", "Replica locations",
-        "Locations (separated by spaces or commas) this export advertises to NFSv4 clients (fs_locations), this server first: each " +
+        "Locations (separated by spaces or commas) this export advertises to NFSv4 clients (fs_locations): each " +
         "'IP', 'IP+IP' or '/path@IP' (path defaults to directory). Example for SN1 at 10.0.0.11 with partner 10.0.0.12: " +
         "'10.0.0.11 10.0.0.12'. Becomes exportfs's replicas=/install@10.0.0.11:/install@10.0.0.12. The node's own location is " +
         "advertised first wherever it is listed, so one list serves both service nodes (a clone, a migration). Clients that act on " +
@@ -72,9 +72,10 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
         "once the export is gone. 0: no wait.", 0, 0, 3600);
 
     public static readonly Parameter<long> HandoverWait = Param.Integer("handover_wait", "Seconds a handover refers clients to the partner",
-        "On the stop that ends a migration, this node exports the directory as a referral to the partner (refer=) and " +
-        "keeps it so until no NFSv4 client is left on this server or this many seconds have passed, then unexports. " +
-        "A client that does not touch the export within it does not re-home; its next read after the unexport fails.", 60, 0, 3600);
+        "On the stop that ends a migration, this node exports the directory as a referral to the partner (refer=): an " +
+        "NFSv4.1+ client re-homes there on its next request. The referral stays until no client has spoken to this " +
+        "server for 5 s, or this many seconds, then goes. A client that does not touch the export meanwhile does not " +
+        "re-home, and its next read after that fails. NFSv4.0 clients do not re-home: mount with vers=4.1 or later.", 60, 0, 3600);
 
     public static readonly Parameter<long> ExportId = Param.Integer("export_id", "Ganesha Export_Id",
         "backend=ganesha: the export's Export_Id (1-65535), unique among Ganesha's exports; required there.", 0, 0, 65535);
@@ -119,7 +120,8 @@ public sealed class Nfs4ReplicaAgent : ResourceAgent<Nfs4ReplicaConfig>
     public override string LongDesc =>
         "Exports a directory over NFSv4 with a replica list (fs_locations) naming this server first, then its partner, " +
         "so that clients that act on fs_locations (AIX) can fail over to the partner without a reboot; Linux clients need " +
-        "a floating address instead (see the README). Backend kernel: exportfs with exactly the options " +
+        "a floating address instead (see the README). A migration (allow-migrate, crm_resource --move) hands NFSv4.1+ " +
+        "clients over to the partner with a referral (refer=), without a failed read. Backend kernel: exportfs with exactly the options " +
         "given, checked at monitor against exportfs's table, /var/lib/nfs/etab (a changed option set is a failure, not running). Backend ganesha: " +
         "NFS-Ganesha's D-Bus export manager.";
     public override IReadOnlyList<Parameter> Parameters => [Backend, Directory, ClientSpec, Options, Fsid, Replicas, LeaseWait, HandoverWait, ExportId, Pseudo, DbusAddress,

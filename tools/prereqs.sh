@@ -8,7 +8,8 @@ PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue he
           kmod psmisc iproute2 procps strace
           libio-socket-ssl-perl libxml-simple-perl libxml-parser-perl libdbd-sqlite3-perl libjson-perl
           libsocket6-perl libio-socket-inet6-perl libdbd-pg-perl libdbd-mysql-perl libexpect-perl libnet-dns-perl libnet-telnet-perl
-          bind9 isc-dhcp-server conserver-server gcc libc6-dev cmake libssl-dev pcs)
+          bind9 isc-dhcp-server conserver-server gcc libc6-dev cmake libssl-dev pcs
+          qemu-system-x86 busybox-static)
 # kmod, psmisc: ocf:heartbeat:Filesystem exits 5 (not installed) on every action, probes included,
 # unless modprobe and fuser are on PATH; neither package is pulled in by resource-agents.
 # The perl modules are what the real xcatd 2.19 needs (tests/xcat/xcat-node.sh): XML::Simple needs
@@ -17,6 +18,8 @@ PACKAGES=(pacemaker corosync pacemaker-cli-utils resource-agents cluster-glue he
 # MariaDB cfgloc, and xCAT's packaging lists Expect, Net::DNS and Net::Telnet. bind9, isc-dhcp-server
 # and conserver-server are what the demo's post_start (makedns, makedhcp, makeconservercf) configures.
 # drbd-utils: ocf:linbit:drbd, which cib-examples/xcat-mn uses (its meta-data; no DRBD kernel module is needed).
+# qemu-system-x86, busybox-static: a guest with Debian's own kernel, whose NFS client and server this
+# machine's kernel may lack (tests/nfs-guest; the kernel package is fetched by apt-get download, never installed).
 # pcs: what admins configure with; the tests check it accepts our meta-data as it accepts
 # fence_ipmilan's and the heartbeat agents' (pcs -f on a CIB file, no pcsd needed).
 # gcc, libc6-dev (libc.a), cmake and libssl-dev (libssl.a, libcrypto.a): the static executables

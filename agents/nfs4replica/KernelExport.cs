@@ -216,7 +216,10 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
     {
         if (ExportedPath() is { } path && StateDirectory.ReadRecord(HandoverFile) is { } refer)
         {
-            var speaking = (NfsdClients.List() ?? []).Where(c => c.MinorVersion >= 1 && c.CallbackState == "UP").Select(c => c.Directory).ToHashSet();
+            var before = NfsdClients.List() ?? [];
+            var speaking = before.Where(c => c.MinorVersion >= 1 && c.CallbackState == "UP").Select(c => c.Directory).ToHashSet();
+            foreach (var c in before.Where(c => c.MinorVersion == 0))
+                log.Warn($"client {c.Address} mounts with NFSv4.0, whose Linux client does not follow a referral (its reads hang): mount with vers=4.1 or later");
             var options = string.Join(',', [.. config.Options, .. config.Fsid is { } f ? new[] { $"fsid={f}" } : [], $"refer={refer}"]);
             var r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-o", options, $"{config.ClientSpec}:{path}"]), deadline);
             CrashPoint.Here("referred");

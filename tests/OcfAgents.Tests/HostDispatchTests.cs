@@ -226,6 +226,22 @@ public class HostDispatchTests
     }
 
     [Fact]
+    public void A_migrate_to_the_agent_hands_over_leaves_the_resource_running_for_the_stop_that_follows()
+    {
+        var agent = new TestAgent { Running = true, OnHandOver = _ => OcfResult.Success };
+        var r = HostRun.Of(agent, ["migrate_to"]);
+        Assert.Equal(0, r.Code);
+        Assert.True(agent.Running);
+        Assert.Equal(["handover"], agent.Calls);
+
+        var failing = new TestAgent { Running = true, OnHandOver = _ => OcfResult.Fail(OcfExit.Generic, "the final sync failed") };
+        var f = HostRun.Of(failing, ["migrate_to"]);
+        Assert.Equal(1, f.Code);
+        Assert.Equal(["ocf-exit-reason:the final sync failed"], f.ExitReasons);
+        Assert.True(failing.Running);
+    }
+
+    [Fact]
     public void Reload_agent_is_offered_only_when_a_parameter_is_reloadable()
     {
         Assert.Equal(0, HostRun.Of(new TestAgent(), ["reload-agent"]).Code);

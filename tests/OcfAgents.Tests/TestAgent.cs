@@ -16,6 +16,8 @@ internal sealed class TestAgent : ResourceAgent<string>
     public bool Running;
     public bool StoppedWithoutConfig = true;
     public Func<OcfContext, OcfResult>? OnStart, OnStop, OnMonitor;
+    /// <summary>What HandOver answers; null (the default) makes migrate_to a stop.</summary>
+    public Func<OcfContext, OcfResult?>? OnHandOver;
     public readonly List<string> Calls = [];
     public OcfContext? LastContext;
 
@@ -52,6 +54,12 @@ internal sealed class TestAgent : ResourceAgent<string>
         var r = OnStop?.Invoke(ctx) ?? OcfResult.Success;
         if (r.IsSuccess) Running = false;
         return r;
+    }
+
+    public override OcfResult? HandOver(OcfContext ctx, string config)
+    {
+        Calls.Add("handover");
+        return OnHandOver?.Invoke(ctx);
     }
 
     public override bool IsStoppedWithoutConfig(OcfContext ctx) => StoppedWithoutConfig;

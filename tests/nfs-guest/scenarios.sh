@@ -48,6 +48,12 @@ ocf() {
     OCF_RESKEY_replicas="10.0.0.11 10.0.0.12" OCF_RESKEY_state_dir=/run/nfs4replica "$@" "$agent" "$action" 2>>"/share/$scenario.agent"
 }
 
+exportfs_ra() {
+  in_node "$1" env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=install HA_RSCTMP=/run/resource-agents \
+    OCF_RESKEY_clientspec='*' OCF_RESKEY_directory=/install OCF_RESKEY_options=ro,no_subtree_check,insecure OCF_RESKEY_fsid=1 \
+    /usr/lib/ocf/resource.d/heartbeat/exportfs "$2" >>"/share/$scenario.agent" 2>&1
+}
+
 ipaddr2() {
   in_node "$1" env OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=service_ip HA_RSCTMP=/run/resource-agents \
     OCF_RESKEY_ip=10.0.0.10 OCF_RESKEY_cidr_netmask=24 OCF_RESKEY_nic=eth0 /usr/lib/ocf/resource.d/heartbeat/IPaddr2 "$2" >>"/share/$scenario.agent" 2>&1
@@ -64,12 +70,24 @@ client_reads() {
   stamp "client reading from $server"
 }
 
-# Reads on for SECONDS more, then the reader stops.
+# Waits until the client has read 20 times after the last step (at most SECONDS): a read in
+# flight across a move returns only at the client's next TCP retransmission, whose wait doubles
+# each time.
+reads_again() {
+  local since i=0
+  since=$(tail -1 "/share/$scenario.events" | cut -d' ' -f1)
+  until [ "$(awk -v t="$since" '$2 == "path" && $3 == "ok" && $1 > t' "/share/$scenario.reads" | wc -l)" -ge 20 ]; do
+    i=$((i+1)); [ $i -lt $(($1 * 2)) ] || return 0; sleep 0.5
+  done
+}
+
+# Reads on for SECONDS more, then the reader stops (its log is written line by line: a reader
+# stuck in a read on a server that is gone is left behind, not waited for).
 read_on() {
   sleep "$1"
   in_node client touch /run/stop
   local i=0
-  while in_node client pgrep -f reader.py >/dev/null; do i=$((i+1)); [ $i -lt 300 ] || break; sleep 0.1; done
+  while in_node client pgrep -f reader.py >/dev/null; do i=$((i+1)); [ $i -lt 10 ] || break; sleep 0.5; done
 }
 
 network() {
@@ -82,22 +100,34 @@ data_tree() {
 
 # Planned handover: the client mounts SN1's own address; the export migrates to SN2 the way
 # Pacemaker migrates it (migrate_to on SN1, migrate_from on SN2, stop on SN1). Then SN1 goes
-# off the network: a client still on SN1 would stall.
+# off the network: a client still on SN1 would stall. With "heartbeat", the same move with
+# resource-agents' ocf:heartbeat:exportfs, which cannot migrate: stop on SN1, start on SN2.
 handover() {
-  network && data_tree /var/data/handover || return
-  node sn1 10.0.0.11 /var/data/handover && node sn2 10.0.0.12 /var/data/handover && node client 10.0.0.50 || return
+  local kind=${1:-ours}
+  network && data_tree "/var/data/$scenario" || return
+  node sn1 10.0.0.11 "/var/data/$scenario" && node sn2 10.0.0.12 "/var/data/$scenario" && node client 10.0.0.50 || return
   nfs_server sn1 && nfs_server sn2 || { fail "nfsd did not start"; return; }
-  ocf sn1 start || { fail "start on SN1 failed"; return; }
-  client_reads 10.0.0.11 || { fail "the client could not read from SN1"; return; }
-  stamp "migrate_to"
-  ocf sn1 migrate_to OCF_RESKEY_CRM_meta_migrate_source=sn1 OCF_RESKEY_CRM_meta_migrate_target=sn2 || { fail "migrate_to failed"; return; }
-  stamp "migrate_from"
-  ocf sn2 migrate_from OCF_RESKEY_CRM_meta_migrate_source=sn1 OCF_RESKEY_CRM_meta_migrate_target=sn2 || { fail "migrate_from failed"; return; }
-  stamp "stop on SN1"
-  ocf sn1 stop OCF_RESKEY_CRM_meta_migrate_source=sn1 OCF_RESKEY_CRM_meta_migrate_target=sn2 || { fail "stop on SN1 failed"; return; }
-  stamp "stopped on SN1"
-  ocf sn1 monitor; stamp "monitor on SN1 says $?"
-  ocf sn2 monitor; stamp "monitor on SN2 says $?"
+  if [ "$kind" = heartbeat ]; then
+    exportfs_ra sn1 start || { fail "exportfs start on SN1 failed"; return; }
+    client_reads 10.0.0.11 || { fail "the client could not read from SN1"; return; }
+    stamp "stop on SN1"
+    exportfs_ra sn1 stop || { fail "exportfs stop on SN1 failed"; return; }
+    stamp "start on SN2"
+    exportfs_ra sn2 start || { fail "exportfs start on SN2 failed"; return; }
+    stamp "started on SN2"
+  else
+    ocf sn1 start || { fail "start on SN1 failed"; return; }
+    client_reads 10.0.0.11 || { fail "the client could not read from SN1"; return; }
+    stamp "migrate_to"
+    ocf sn1 migrate_to OCF_RESKEY_CRM_meta_migrate_source=sn1 OCF_RESKEY_CRM_meta_migrate_target=sn2 || { fail "migrate_to failed"; return; }
+    stamp "migrate_from"
+    ocf sn2 migrate_from OCF_RESKEY_CRM_meta_migrate_source=sn1 OCF_RESKEY_CRM_meta_migrate_target=sn2 || { fail "migrate_from failed"; return; }
+    stamp "stop on SN1"
+    ocf sn1 stop OCF_RESKEY_CRM_meta_migrate_source=sn1 OCF_RESKEY_CRM_meta_migrate_target=sn2 || { fail "stop on SN1 failed"; return; }
+    stamp "stopped on SN1"
+    ocf sn1 monitor; stamp "monitor on SN1 says $?"
+    ocf sn2 monitor; stamp "monitor on SN2 says $?"
+  fi
   ip -n sn1 link set eth0 down
   stamp "SN1 off the network"
   read_on 5
@@ -109,9 +139,10 @@ handover() {
 # service nodes; SN1 dies (off the network, as a crashed machine: no replies, no ARP) and the
 # address is started on SN2 by IPaddr2, as Pacemaker does after fencing SN1. DATA is "shared"
 # (one file system behind both exports: identical file handles) or "copies" (two trees with the
-# same content, as rsync makes them).
+# same content, as rsync makes them). With "move", a planned move of the address instead: IPaddr2
+# stops on SN1, which stays up.
 takeover() {
-  local kind=$1
+  local kind=$1 how=${2:-crash}
   network || return
   if [ "$kind" = shared ]; then
     data_tree "/var/data/$scenario" || return
@@ -128,11 +159,18 @@ takeover() {
 
 
   client_reads 10.0.0.10 || { fail "the client could not read from the floating address"; return; }
-  ip -n sn1 link set eth0 down
-  stamp "SN1 crashed"
+  if [ "$how" = move ]; then
+    stamp "moving the address"
+    ipaddr2 sn1 stop || { fail "IPaddr2 stop on SN1 failed"; return; }
+    stamp "address off SN1"
+  else
+    ip -n sn1 link set eth0 down
+    stamp "SN1 crashed"
+  fi
   ipaddr2 sn2 start || { fail "IPaddr2 on SN2 failed"; return; }
   stamp "address on SN2"
-  read_on 15
+  reads_again 90
+  read_on 3
   stamp "done"
   echo ok >"/share/$scenario.result"
 }
@@ -143,6 +181,8 @@ for scenario in $(cat /share/scenarios); do
   : >"/share/$scenario.events"
   case "$scenario" in
     handover) handover ;;
+    handover-heartbeat) handover heartbeat ;;
+    move-shared) takeover shared move ;;
     takeover-shared) takeover shared ;;
     takeover-copies) takeover copies ;;
   esac

@@ -43,7 +43,7 @@ public sealed record NfsScenario(string Name, string Result, IReadOnlyList<(doub
 /// </summary>
 public sealed class NfsGuest : IDisposable
 {
-    public static readonly string[] Scenarios = ["handover", "takeover-shared", "takeover-copies"];
+    public static readonly string[] Scenarios = ["handover", "takeover-shared", "takeover-copies", "move-shared"];
     private static string Script => Path.Combine(Built.RepoRoot, "tests", "nfs-guest", "guest.sh");
     private static string KernelDir => Path.Combine(Built.RepoRoot, "build", "guest");
 

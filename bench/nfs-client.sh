@@ -65,7 +65,7 @@ row("crash, floating address: longest stall from the crash (IPaddr2 start includ
 row("move of the floating address: failed reads", [sum(1 for t, k, r in rd if r != "ok") for ev, rd in move], "")
 row("move of the floating address: reads back after the address is up on SN2", [back(rd, ev["address on SN2"]) - ev["address on SN2"] for ev, rd in move])
 row("move of the floating address: longest stall (IPaddr2 stop and start included)", [stall(rd, ev["moving the address"]) for ev, rd in move])
-print(f"\n## NFS client stall (bench/nfs-client.sh, {runs} runs, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC)\n")
+print(f"\n## NFS client stall (bench/nfs-client.sh, {runs} runs, {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC)\n")
 print("A real Linux NFS client (Debian 12, kernel 6.1, QEMU without KVM) reading one file in a loop with")
 print("O_DIRECT over a hard NFSv4.2 mount; two service nodes and the client in namespaces of the guest.")
 print("Median (each run). Under TCG every step is several times slower than on hardware.\n")

@@ -272,3 +272,7 @@ reads exportfs's table (/var/lib/nfs/etab) without starting a process and checks
 
 # ---- failover: scenario 1 moved across a real 2-node cluster, our stack against heartbeat's ------
 "$here/bench/failover.sh"
+
+# ---- fence_riloe over SSH against fence_ilo_ssh; the NFS client stall in the QEMU guest ---------
+bash "$here/bench/ilo-ssh.sh"
+bash "$here/bench/nfs-client.sh"

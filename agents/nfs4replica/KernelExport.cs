@@ -235,7 +235,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
             {
                 var clients = NfsdClients.List();
                 foreach (var c in clients ?? [])
-                    if (speaking.Contains(c.Directory) && c.CallbackState == "DOWN" && NfsdClients.Expire(c))
+                    if (c.CallbackState == "DOWN" && speaking.Remove(c.Directory) && NfsdClients.Expire(c))
                     {
                         moved++;
                         log.Info($"client {c.Address} has moved to {refer} (its session here is gone); its state here is expired");

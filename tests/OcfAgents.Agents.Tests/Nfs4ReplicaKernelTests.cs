@@ -39,14 +39,17 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
 
     /// <summary>
     /// argv run in a fresh mount namespace with our /var/lib/nfs and nfsd's thread count;
-    /// <paramref name="readOnly"/>, if given, is bind-mounted read-only onto itself there.
+    /// <paramref name="readOnly"/>, if given, is bind-mounted read-only onto itself there;
+    /// <paramref name="clientInfo"/>, if given, is the info file of one NFSv4 client in nfsd's
+    /// client list (/proc/fs/nfsd/clients/1/info), as the kernel writes it.
     /// </summary>
-    private AgentResult InNamespace(IReadOnlyList<string> argv, Dictionary<string, string>? env = null, string nfsdThreads = "8", string readOnly = "") =>
+    private AgentResult InNamespace(IReadOnlyList<string> argv, Dictionary<string, string>? env = null, string nfsdThreads = "8", string readOnly = "", string clientInfo = "") =>
         Run.Command(["unshare", "--mount", "sh", "-c",
             "mount --bind \"$0\" /var/lib/nfs && mount -t tmpfs nfsd-threads /proc/fs && " +
             "if [ \"$1\" != none ]; then mkdir /proc/fs/nfsd && echo \"$1\" > /proc/fs/nfsd/threads; fi && " +
-            "if [ -n \"$2\" ]; then mount --bind \"$2\" \"$2\" && mount -o remount,bind,ro \"$2\"; fi && shift 2 && exec \"$@\"",
-            VarLibNfs, nfsdThreads, readOnly, .. argv], env: env);
+            "if [ -n \"$2\" ]; then mount --bind \"$2\" \"$2\" && mount -o remount,bind,ro \"$2\"; fi && " +
+            "if [ -n \"$3\" ]; then mkdir -p /proc/fs/nfsd/clients/1 && printf '%s' \"$3\" > /proc/fs/nfsd/clients/1/info; fi && shift 3 && exec \"$@\"",
+            VarLibNfs, nfsdThreads, readOnly, clientInfo, .. argv], env: env);
 
     /// <summary>
     /// The state directory on a file system that went read-only (an error-remounted /run, say):
@@ -68,13 +71,13 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
         Assert.DoesNotContain(ExportTable(), l => l.StartsWith(Install, StringComparison.Ordinal));
     }
 
-    private AgentResult Do(string action, Dictionary<string, string>? p = null, Dictionary<string, string>? env = null, string nfsdThreads = "8")
+    private AgentResult Do(string action, Dictionary<string, string>? p = null, Dictionary<string, string>? env = null, string nfsdThreads = "8", string clientInfo = "")
     {
         var e = new Dictionary<string, string> { ["OCF_ROOT"] = "/usr/lib/ocf", ["OCF_RESOURCE_INSTANCE"] = "sn1_install" };
         foreach (var (k, v) in p ?? Params()) e["OCF_RESKEY_" + k] = v;
         e["HA_RSCTMP"] = Run.RscTmp(p ?? Params());
         foreach (var (k, v) in env ?? []) e[k] = v;
-        return InNamespace([Agent, action], e, nfsdThreads);
+        return InNamespace([Agent, action], e, nfsdThreads, clientInfo: clientInfo);
     }
 
     /// <summary>
@@ -215,6 +218,25 @@ public sealed class Nfs4ReplicaKernelTests : IDisposable
         Assert.Contains("does not say when its NFSv4 clients last spoke", stop.Stderr);
         Assert.Empty(ExportTable());
         Assert.Equal(7, Do("monitor", p).Code);
+    }
+
+    /// <summary>
+    /// The referral ends once no client has spoken to this server for 5 s, not after all of
+    /// handover_wait; a client still on NFSv4.0, which would not follow it, is named with the fix.
+    /// </summary>
+    [Fact]
+    public void A_handover_ends_when_the_server_is_quiet_and_names_an_NFSv4_0_client()
+    {
+        const string info = "clientid: 0x5c6a1e2f3b4d5e6f\naddress: \"10.0.0.50:876\"\nstatus: confirmed\nseconds from last renew: 40\n" +
+                            "name: \"Linux NFSv4.0 cn1\"\nminor version: 0\ncallback state: UP\ncallback address: 10.0.0.50:0\n";
+        var p = Params(("options", "ro,no_subtree_check,insecure"), ("handover_wait", "60"));
+        Assert.Equal(0, Do("start", p).Code);
+        Assert.Equal(0, Do("migrate_to", p, Migrate).Code);
+        var stop = Do("stop", p, Migrate, clientInfo: info);
+        Assert.True(stop.Code == 0, stop.ToString());
+        Assert.Contains("client 10.0.0.50:876 mounts with NFSv4.0, whose Linux client does not follow a referral (its reads hang): mount with vers=4.1 or later", stop.Stderr);
+        Assert.Contains("no NFSv4 client has spoken to this server since: unexporting the referral", stop.Stderr);
+        Assert.Empty(ExportTable());
     }
 
     /// <summary>A start after migrate_to (the migration abandoned, the export started here again) cancels the handover: the next stop is a plain one.</summary>

@@ -48,11 +48,13 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
         return StateDirectory.ReadRecord(RecordFile);
     }
 
-    private IReadOnlyList<string> Wanted(string path) =>
+    /// <summary>Our options for the export; with <paramref name="refer"/>, the referral of a handover instead of the replicas (exportfs keeps only one of them).</summary>
+    private IReadOnlyList<string> Wanted(string path, string? refer = null) =>
     [
         .. config.Options,
         .. config.Fsid is { } f ? new[] { $"fsid={f}" } : [],
-        .. config.Replicas.Count > 0 ? new[] { $"replicas={ReplicaList.Option(config.Advertised(), path)}" } : [],
+        .. refer is not null ? new[] { $"refer={refer}" }
+            : config.Replicas.Count > 0 ? new[] { $"replicas={ReplicaList.Option(config.Advertised(), path)}" } : [],
     ];
 
     private static bool Has(IReadOnlyList<string> actual, string want)
@@ -220,7 +222,7 @@ public sealed class KernelExport(Nfs4ReplicaConfig config, Log log, string insta
             var speaking = before.Where(c => c.MinorVersion >= 1 && c.CallbackState == "UP").Select(c => c.Directory).ToHashSet();
             foreach (var c in before.Where(c => c.MinorVersion == 0))
                 log.Warn($"client {c.Address} mounts with NFSv4.0, whose Linux client does not follow a referral (its reads hang): mount with vers=4.1 or later");
-            var options = string.Join(',', [.. config.Options, .. config.Fsid is { } f ? new[] { $"fsid={f}" } : [], $"refer={refer}"]);
+            var options = string.Join(',', Wanted(path, refer));
             var r = ProcessRunner.Run(new ProcessSpec(["exportfs", "-o", options, $"{config.ClientSpec}:{path}"]), deadline);
             CrashPoint.Here("referred");
             var (table, _) = Table();

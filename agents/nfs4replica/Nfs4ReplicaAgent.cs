@@ -30,8 +30,8 @@ namespace OcfAgents.Agents.Nfs4Replica;
 /// | migrate_to (source)   | final sync; records the handover; keeps serving                         |
 /// | migrate_from (target) | exports (its own address first in replicas): ready before anyone is sent |
 /// | stop (source)         | re-exports with refer= to the partner: every request gets NFS4ERR_MOVED |
-/// |                       | and the client re-homes; waits until no NFSv4 client is left here (or    |
-/// |                       | handover_wait), then unexports                                          |
+/// |                       | and the client re-homes; expires each moved client's state here; waits   |
+/// |                       | until no client has spoken here for 5 s (or handover_wait), then unexports |
 ///
 /// A handover needs `insecure` in options: a re-homed client connects to the target from an
 /// unprivileged port, which a `secure` export refuses (NFS4ERR_PERM). Without it, without a

@@ -96,7 +96,7 @@ public sealed record Nfs4ReplicaConfig
     /// </summary>
     public OcfResult? CheckSelfListed()
     {
-        if (Replicas.Count == 0 || Replicas.Any(l => l.Servers.Any(ReplicaList.LocalAddresses().Contains))) return null;
+        if (Replicas.Count == 0 || Replicas.Any(Here)) return null;
         return OcfResult.Fail(OcfExit.NotInstalled, $"self missing from replicas: no address of this node is in '{string.Join(' ', Replicas.SelectMany(l => l.Servers))}'; run this export on a server it lists");
     }
 
@@ -104,16 +104,13 @@ public sealed record Nfs4ReplicaConfig
     /// The locations as this node advertises them: its own first (clients try them in order),
     /// then the others in the order given.
     /// </summary>
-    public IReadOnlyList<ReplicaLocation> Advertised()
-    {
-        var mine = ReplicaList.LocalAddresses();
-        return [.. Replicas.Where(l => l.Servers.Any(mine.Contains)), .. Replicas.Where(l => !l.Servers.Any(mine.Contains))];
-    }
+    public IReadOnlyList<ReplicaLocation> Advertised() => [.. Replicas.Where(Here), .. Partners()];
 
     /// <summary>The locations on other servers: where a handover refers clients to.</summary>
-    public IReadOnlyList<ReplicaLocation> Partners()
-    {
-        var mine = ReplicaList.LocalAddresses();
-        return [.. Replicas.Where(l => !l.Servers.Any(mine.Contains))];
-    }
+    public IReadOnlyList<ReplicaLocation> Partners() => [.. Replicas.Where(l => !Here(l))];
+
+    // This node's addresses, read once per action: a monitor checks the list and builds the
+    // advertised option from it, and listing the interfaces is the costly part.
+    private HashSet<IPAddress>? _mine;
+    private bool Here(ReplicaLocation location) => location.Servers.Any((_mine ??= ReplicaList.LocalAddresses()).Contains);
 }
